@@ -1,0 +1,70 @@
+"""Safe text normalization that keeps a map back to the original characters.
+
+What changes: full-width ASCII digits, letters and ``%．`` become half-width; compatibility
+ideographs and Kangxi radicals become their unified ideographs (NFKC, per character);
+the ideographic space and other odd spaces become a plain space; zero-width characters and
+control characters go; spaces between two Chinese characters go (PDF text layers and pasted
+text insert them); CRLF becomes LF. What stays: Chinese punctuation （，。：） — downstream
+patterns are written for it, and users read these texts.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_ZERO_WIDTH = {"\u200b", "\u200c", "\u200d", "\ufeff", "\u2060", "\u00ad"}
+_SPACES = {"\u3000", "\u00a0", "\u2002", "\u2003", "\u2009", "\u202f", "\u205f"}
+
+
+def _is_cjk(ch: str) -> bool:
+    o = ord(ch)
+    return (0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0x3000 <= o <= 0x303F
+            or 0xFF01 <= o <= 0xFF0F and ch not in "％．" or ch in "，。：；！？、（）《》“”‘’【】")
+
+
+def _map_char(ch: str) -> str:
+    o = ord(ch)
+    if ch in _ZERO_WIDTH:
+        return ""
+    if ch in _SPACES:
+        return " "
+    if ch == "\r":
+        return ""
+    if 0xFF10 <= o <= 0xFF19 or 0xFF21 <= o <= 0xFF3A or 0xFF41 <= o <= 0xFF5A or ch in "％．＋－＝／＜＞":
+        return unicodedata.normalize("NFKC", ch)
+    if 0xF900 <= o <= 0xFAFF or 0x2F00 <= o <= 0x2FDF or 0x2E80 <= o <= 0x2EFF:
+        return unicodedata.normalize("NFKC", ch)
+    if o < 32 and ch not in "\n\t":
+        return ""
+    return ch
+
+
+def normalize_with_map(raw: str) -> tuple[str, list[int]]:
+    """Normalized text and, for each of its characters, the index in ``raw`` it came from."""
+    out: list[str] = []
+    idx: list[int] = []
+    for i, ch in enumerate(raw):
+        m = _map_char(ch)
+        for c in m:
+            out.append(c)
+            idx.append(i)
+    # drop runs of plain spaces between two Chinese characters
+    text = "".join(out)
+    keep = [True] * len(text)
+    for m in re.finditer(r" +", text):
+        a, b = m.start() - 1, m.end()
+        if a >= 0 and b < len(text) and _is_cjk(text[a]) and _is_cjk(text[b]):
+            for k in range(m.start(), m.end()):
+                keep[k] = False
+    text = "".join(c for c, k in zip(text, keep) if k)
+    idx = [i for i, k in zip(idx, keep) if k]
+    return text, idx
+
+
+def normalize(raw: str) -> str:
+    return normalize_with_map(raw)[0]
+
+
+def squash(text: str) -> str:
+    """Whitespace-free form, for matching labels across layouts ("合 计" == "合计")."""
+    return re.sub(r"\s+", "", text)

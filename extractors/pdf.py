@@ -1,0 +1,179 @@
+"""PDF with a text layer. pypdfium2 reads the text of every page (fast); only pages that draw
+ruling lines go through pdfplumber's table finder (slow), where tables become grids with merged
+cells and multi-line cells joined. A table that runs onto the next page is joined into one.
+Pages without a text layer are handed to OCR when it is installed, else the file is `needs_ocr`."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .errors import Encrypted, ExtractionError, NeedsOCR
+from .model import TABLE, Block, Cell, Document, assemble
+from .normalize import normalize
+from .structure import lines_to_blocks, strip_furniture
+
+MIN_PATHS_FOR_TABLE = 4       # a ruled table draws at least a few path objects
+MIN_CHARS_TEXT_PAGE = 20      # fewer characters than this: the page has no usable text layer
+
+
+def _open(path: Path):
+    import pypdfium2 as pdfium
+    try:
+        return pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as e:
+        msg = str(e)
+        if "password" in msg.lower():
+            raise Encrypted("PDF is encrypted with a password / PDF 已加密，请提供无密码版本")
+        raise ExtractionError(f"PDF could not be read ({msg}); the file may be truncated or corrupt "
+                              "/ PDF 无法读取，文件可能不完整或已损坏")
+
+
+def _path_count(page) -> int:
+    import pypdfium2.raw as raw
+    n = 0
+    for obj in page.get_objects(max_depth=1):
+        if obj.type == raw.FPDF_PAGEOBJ_PATH:
+            n += 1
+            if n >= MIN_PATHS_FOR_TABLE:
+                break
+    return n
+
+
+def _cell_text(t: str | None) -> str:
+    if not t:
+        return ""
+    t = re.sub(r"\s*\n\s*", "\n", t.strip())
+    # a line break inside Chinese text is wrapping, between Latin words it is a space
+    t = re.sub(r"(?<=[A-Za-z0-9.,%])\n(?=[A-Za-z])", " ", t)
+    return normalize(t.replace("\n", ""))
+
+
+def _grid_to_block(rows: list[list[str | None]], page: int) -> Block:
+    """pdfplumber marks merged areas with None: extend the cell to the left / above."""
+    cells: list[Cell] = []
+    owner: dict[tuple[int, int], Cell] = {}
+    for i, row in enumerate(rows):
+        for j, v in enumerate(row):
+            if v is None:
+                left = owner.get((i, j - 1))
+                up = owner.get((i - 1, j))
+                if left is not None and left.row == i:
+                    left.colspan = j - left.col + 1
+                    owner[(i, j)] = left
+                elif up is not None and up.col == j or (up is not None and up.col + up.colspan > j):
+                    if up.row + up.rowspan == i:
+                        up.rowspan += 1
+                    owner[(i, j)] = up
+                continue
+            c = Cell(i, j, _cell_text(v))
+            cells.append(c)
+            owner[(i, j)] = c
+    return Block(TABLE, "", page=page, cells=cells)
+
+
+def _table_page(plumber_page, page_no: int) -> list:
+    """Lines of text outside tables, and the tables, in reading order (top to bottom)."""
+    found = plumber_page.find_tables()
+    items = []
+    boxes = [t.bbox for t in found]
+    for t in found:
+        rows = t.extract()
+        if rows and len(rows) >= 1 and max(len(r) for r in rows) >= 2:
+            items.append((t.bbox[1], _grid_to_block(rows, page_no)))
+
+    def outside(obj):
+        x = (obj.get("x0", 0) + obj.get("x1", 0)) / 2
+        y = (obj.get("top", 0) + obj.get("bottom", 0)) / 2
+        return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
+
+    rest = plumber_page.filter(outside) if boxes else plumber_page
+    for ln in rest.extract_text_lines(strip=True):
+        items.append((ln["top"], ln["text"]))
+    items.sort(key=lambda it: it[0])
+    return [it[1] for it in items]
+
+
+def _continues(prev: Block, nxt: Block) -> bool:
+    return prev.n_cols == nxt.n_cols and prev.page is not None and nxt.page == prev.page + 1
+
+
+def _join(prev: Block, nxt: Block) -> None:
+    header = prev.grid()[0] if prev.n_rows else []
+    rows = nxt.grid(fill=False)
+    skip = 0
+    while skip < len(rows) and skip < 3 and rows[skip] == prev.grid(fill=False)[skip]:
+        skip += 1   # repeated header rows
+    if skip == 0 and rows and nxt.grid()[0] == header:
+        skip = 1
+    base = prev.n_rows
+    for c in nxt.cells:
+        if c.row < skip:
+            continue
+        prev.cells.append(Cell(base + c.row - skip, c.col, c.text, c.rowspan, c.colspan))
+
+
+def extract(path: Path, ocr: bool = True) -> Document:
+    path = Path(path)
+    pdf = _open(path)
+    try:
+        n = len(pdf)
+        page_lines: list[list] = []
+        table_pages, textless = [], []
+        for i in range(n):
+            page = pdf[i]
+            text = page.get_textpage().get_text_bounded()
+            if len(text.strip()) < MIN_CHARS_TEXT_PAGE:
+                textless.append(i)
+                page_lines.append([])
+                continue
+            if _path_count(page) >= MIN_PATHS_FOR_TABLE:
+                table_pages.append(i)
+                page_lines.append([])
+            else:
+                page_lines.append([ln for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")])
+    finally:
+        pdf.close()
+    if n == 0:
+        raise ExtractionError("PDF has no pages / PDF 没有页面")
+    meta: dict = {"table_pages": [p + 1 for p in table_pages]}
+    if table_pages:
+        import pdfplumber
+        try:
+            with pdfplumber.open(str(path)) as pl:
+                for i in table_pages:
+                    page_lines[i] = _table_page(pl.pages[i], i + 1)
+        except Exception as e:  # pdfminer raises many kinds on damaged files
+            raise ExtractionError(f"PDF tables could not be read ({type(e).__name__}: {e}) / PDF 表格无法读取")
+    if textless:
+        if len(textless) == n or len(textless) >= max(1, n * 0.5):
+            from . import ocr as ocr_mod
+            if not ocr or not ocr_mod.available():
+                raise NeedsOCR(f"{len(textless)} of {n} pages have no text layer (scanned); install OCR "
+                               "(make setup-ocr) to read them / 扫描件无文字层，需要 OCR")
+        from . import ocr as ocr_mod
+        if ocr and ocr_mod.available():
+            for i, items in ocr_mod.ocr_pages(path, textless).items():
+                page_lines[i] = items
+            meta["ocr_pages"] = [p + 1 for p in textless]
+    text_only = [[x for x in items if isinstance(x, str)] for items in page_lines]
+    cleaned, removed = strip_furniture(text_only)
+    meta["furniture_removed"] = removed
+    seq: list = []
+    prev_table: Block | None = None
+    for pno, (items, keep) in enumerate(zip(page_lines, cleaned), start=1):
+        keep_count: dict[str, int] = {}
+        for k in keep:
+            keep_count[k] = keep_count.get(k, 0) + 1
+        for it in items:
+            if isinstance(it, Block):
+                if prev_table is not None and _continues(prev_table, it) and seq and seq[-1] is prev_table:
+                    _join(prev_table, it)
+                    continue
+                seq.append(it)
+                prev_table = it
+            elif keep_count.get(it, 0) > 0:
+                keep_count[it] -= 1
+                if it.strip():
+                    seq.append((normalize(it), pno))
+    doc = Document(str(path), "pdf", pages=n, meta=meta)
+    return assemble(doc, lines_to_blocks(seq))

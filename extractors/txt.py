@@ -1,0 +1,192 @@
+"""Plain text and Markdown: encoding detection, then the three shapes pasted reports take —
+a table flattened to one cell per line (tab-indented), tab-separated rows, and text copied from
+a PDF (lines broken mid-sentence, double spacing, page numbers) — recovered into blocks."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+from .errors import ExtractionError
+from .model import Block, Document, table_from_rows
+from .normalize import normalize
+from .structure import is_page_number, lines_to_blocks
+
+MAX_TEXT_BYTES = 50 * 1024 * 1024
+NUMERIC = re.compile(r"^[-+]?[\d,]+(\.\d+)?%?$|^[-—/]$")
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Text and the encoding it was read with. BOMs first, then UTF-8, then detection."""
+    for bom, enc in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            return data.decode(enc), enc
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if data[1::2].count(0) > len(data) // 4:
+        return data.decode("utf-16-le", errors="replace"), "utf-16-le"
+    if data[0::2].count(0) > len(data) // 4:
+        return data.decode("utf-16-be", errors="replace"), "utf-16-be"
+    best = from_bytes(data[:200_000]).best()
+    enc = best.encoding if best else "gb18030"
+    # GBK/GB2312 guesses are read as GB18030, their superset; Big5 stays Big5
+    if enc.replace("_", "").lower() in ("gbk", "gb2312", "cp936", "hz"):
+        enc = "gb18030"
+    try:
+        return data.decode(enc), enc
+    except (UnicodeDecodeError, LookupError):
+        return data.decode("gb18030", errors="replace"), "gb18030"
+
+
+def _cell_per_line_tables(lines: list[str]) -> list:
+    """Tab-indented one-cell-per-line runs (rows separated by blank lines) become tables."""
+    out: list = []
+    i = 0
+    while i < len(lines):
+        if lines[i].startswith("\t") and lines[i].count("\t") == 1:
+            rows, row = [], []
+            j = i
+            while j < len(lines) and (lines[j].startswith("\t") and lines[j].count("\t") == 1 or not lines[j].strip()):
+                if lines[j].strip():
+                    row.append(lines[j].strip())
+                elif row:
+                    rows.append(row)
+                    row = []
+                j += 1
+            if row:
+                rows.append(row)
+            if len(rows) >= 2:
+                out.append(_table(rows))
+                i = j
+                continue
+        out.append(lines[i])
+        i += 1
+    return out
+
+
+def _tab_rows(items: list) -> list:
+    """Consecutive lines with tabs between cells become one table."""
+    out: list = []
+    run: list[list[str]] = []
+
+    def flush():
+        if len(run) >= 2:
+            out.append(_table(run))
+        else:
+            out.extend("\t".join(r) for r in run)
+        run.clear()
+
+    for it in items:
+        if isinstance(it, str) and "\t" in it.strip("\t ") :
+            run.append([c.strip() for c in it.split("\t")])
+        elif isinstance(it, str) and not it.strip() and run:
+            continue
+        else:
+            flush()
+            out.append(it)
+    flush()
+    return out
+
+
+def _spaced_row(line: str) -> list[str] | None:
+    toks = line.split()
+    if len(toks) < 3 or any(len(t) > 24 for t in toks):
+        return None
+    nums = sum(1 for t in toks if NUMERIC.match(t))
+    return toks if nums >= 2 else None
+
+
+def _spaced_tables(items: list) -> list:
+    """Rows copied from a PDF table ("决策 15 12 80%") under a header of the same width."""
+    out: list = []
+    i = 0
+    while i < len(items):
+        it = items[i]
+        rows = []
+        j = i
+        while j < len(items) and isinstance(items[j], str):
+            if not items[j].strip():
+                j += 1
+                continue
+            r = _spaced_row(items[j])
+            if r is None:
+                break
+            rows.append(r)
+            j += 1
+        if len(rows) >= 2:
+            width = max(len(r) for r in rows)
+            header = out[-1] if out and isinstance(out[-1], str) else None
+            while header is not None and not header.strip() and len(out) > 1:
+                out.pop()
+                header = out[-1] if isinstance(out[-1], str) else None
+            if header and len(header.split()) == width and not any(NUMERIC.match(t) for t in header.split()):
+                out.pop()
+                rows.insert(0, header.split())
+            rows = [_fold_label(r, width) for r in rows]
+            out.append(_table(rows))
+            i = j
+            continue
+        out.append(it)
+        i += 1
+    return out
+
+
+def _fold_label(row: list[str], width: int) -> list[str]:
+    """'合 计 100 …' has one token too many: the label was spaced out."""
+    while len(row) > width and not NUMERIC.match(row[0]) and not NUMERIC.match(row[1]):
+        row = [row[0] + row[1]] + row[2:]
+    return row + [""] * (width - len(row))
+
+
+def _table(rows: list[list[str]]) -> Block:
+    return table_from_rows([[normalize(c) for c in r] for r in rows])
+
+
+def _drop_page_numbers(lines: list[str]) -> tuple[list[str], int]:
+    """Standalone page numbers form an increasing sequence; a lone '100' in a table does not."""
+    cand = [(i, int(re.sub(r"\D", "", s))) for i, s in enumerate(lines)
+            if is_page_number(s) and re.sub(r"\D", "", s) and not s.startswith("\t")]
+    if len(cand) < 3:
+        return lines, 0
+    rising = sum(1 for (_, a), (_, b) in zip(cand, cand[1:]) if 0 < b - a <= 3)
+    if rising < 0.7 * (len(cand) - 1):
+        return lines, 0
+    drop = {i for i, _ in cand}
+    return [s for i, s in enumerate(lines) if i not in drop], len(drop)
+
+
+def extract(path: Path) -> Document:
+    data = Path(path).read_bytes()
+    if len(data) > MAX_TEXT_BYTES:
+        raise ExtractionError(f"text file is {len(data) // 2**20} MB, over the {MAX_TEXT_BYTES // 2**20} MB limit "
+                              "/ 文本文件过大，请拆分后再导入")
+    text, enc = decode(data)
+    fmt = "md" if Path(path).suffix.lower() in (".md", ".markdown") else "txt"
+    return text_to_document(text, str(path), fmt, encoding=enc)
+
+
+def text_to_document(text: str, source_path: str, fmt: str = "txt", encoding: str = "utf-8") -> Document:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # bound the cost of pathological single-line files: wrap very long lines
+    lines = []
+    for ln in text.split("\n"):
+        while len(ln) > 5000:
+            lines.append(ln[:5000])
+            ln = ln[5000:]
+        lines.append(re.sub(r"^\*\*|\*\*$|^#+\s*", "", ln.rstrip()) if fmt == "md" else ln.rstrip())
+    lines, removed = _drop_page_numbers(lines)
+    nonblank = [i for i, s in enumerate(lines) if s.strip()]
+    double = sum(1 for i in nonblank if i + 1 < len(lines) and not lines[i + 1].strip())
+    items = _cell_per_line_tables(lines)
+    items = _tab_rows(items)
+    items = _spaced_tables(items)
+    if nonblank and double > 0.6 * len(nonblank):
+        # double-spaced paste from a PDF: a blank line is a line break, not a paragraph end
+        items = [it for it in items if not (isinstance(it, str) and not it.strip())]
+    seq = [it if isinstance(it, Block) else (normalize(it), None) for it in items]
+    doc = Document(source_path, fmt, meta={"encoding": encoding, "page_numbers_removed": removed})
+    from .model import assemble
+    return assemble(doc, lines_to_blocks(seq))

@@ -1,0 +1,1 @@
+"""jixiao pipeline: CLI, the per-file flow, the record and the validators."""

@@ -1,0 +1,136 @@
+"""Ingest a batch: find the files, run the flow on each (in workers), hand each result to the
+single writer, then re-run the corpus-level rules over the whole warehouse."""
+from __future__ import annotations
+
+import os
+import sys
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from extractors import KNOWN_EXTS
+from warehouse.store import Warehouse
+
+from . import rules
+from .flow import VERSION, file_sha, warm_up
+from .runner import run_files
+
+
+@dataclass
+class Summary:
+    run_id: str
+    files: int = 0
+    pages: int = 0
+    seconds: float = 0.0
+    status: Counter = field(default_factory=Counter)
+    problems: list = field(default_factory=list)     # (path, status, reason) of files not ok
+
+    def lines(self) -> list[str]:
+        ok = self.status.get("ok", 0)
+        out = [f"{self.files} files, {ok} ok, {self.pages} pages in {self.seconds:.1f} s "
+               f"({self.files / max(self.seconds, 1e-9):.1f} files/s) — run {self.run_id}"]
+        for st, n in sorted(self.status.items()):
+            if st != "ok":
+                out.append(f"  {st}: {n}")
+        for path, st, why in self.problems[:20]:
+            out.append(f"  [{st}] {path}: {why}")
+        if len(self.problems) > 20:
+            out.append(f"  … {len(self.problems) - 20} more: SELECT * FROM ingest_log WHERE run_id = '{self.run_id}'")
+        return out
+
+
+def find_files(paths: list[str | Path]) -> tuple[list[Path], list[Path]]:
+    """(report files, other files) under the given files and folders, recursively, sorted."""
+    found, other = [], []
+    for p in map(Path, paths):
+        if p.is_file():
+            found.append(p)
+            continue
+        if not p.exists():
+            other.append(p)
+            continue
+        for f in sorted(p.rglob("*")):
+            if any(part.startswith(".") for part in f.relative_to(p).parts):
+                continue
+            if f.is_file():
+                (found if f.suffix.lower() in KNOWN_EXTS else other).append(f)
+    return found, other
+
+
+def ingest(paths: list[str | Path], db: str | Path, workers: int | None = None, timeout: float = 300.0,
+           mem_mb: int | None = 4096, progress: bool = True, force: bool = False) -> Summary:
+    run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    summary = Summary(run_id)
+    t0 = time.perf_counter()
+    files, other = find_files(paths)
+    wh = Warehouse(db, pipeline_version=VERSION)
+    try:
+        for p in other:
+            reason = ("path does not exist / 路径不存在" if not p.exists()
+                      else f"not a report type ({p.suffix or 'no extension'}); PDF, DOCX, TXT and MD are read "
+                           "/ 非报告文件类型，已跳过")
+            wh.log_only(run_id, str(p), "skipped", reason)
+            summary.status["skipped"] += 1
+            summary.files += 1
+            summary.problems.append((str(p), "skipped", reason))
+        todo = []
+        for p in files:
+            sha = file_sha(p)
+            known = None if force else wh.known_file(sha, str(p))
+            if known:
+                wh.log_only(run_id, str(p), "skipped", "unchanged since the last ingest (same bytes) / 文件未变化，已跳过",
+                            doc_id=known, file_sha=sha)
+                summary.status["skipped"] += 1
+                summary.files += 1
+            else:
+                todo.append(p)
+        warm_up()
+        bar = _bar(len(todo), progress)
+        for res in run_files(todo, workers=workers or os.cpu_count() or 1, timeout=timeout, mem_mb=mem_mb):
+            wh.write(res, run_id, document_text=res.get("text"))
+            summary.files += 1
+            summary.pages += res.get("pages") or 0
+            summary.status[res["status"]] += 1
+            if res["status"] != "ok":
+                summary.problems.append((res["source_path"], res["status"], res.get("error")))
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(pages=summary.pages, failed=summary.files - summary.status["ok"] - summary.status["skipped"])
+        if bar is not None:
+            bar.close()
+        refresh_corpus_findings(wh)
+    finally:
+        wh.close()
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+def refresh_corpus_findings(wh: Warehouse) -> None:
+    corpus_rules = [r for r in rules.REGISTRY.values() if r.corpus]
+    if not corpus_rules:
+        return
+    records = corpus_records(wh.con)
+    findings = rules.run_corpus(records)
+    wh.replace_corpus_findings([r.id for r in corpus_rules], findings)
+
+
+def corpus_records(con) -> list[dict]:
+    """Reports with their problems and text, as records for corpus-level rules."""
+    cur = con.execute("SELECT r.*, t.text AS text FROM reports r LEFT JOIN doc_text t USING (doc_id)")
+    cols = [d[0] for d in cur.description]
+    recs = [dict(zip(cols, row)) for row in cur.fetchall()]
+    probs: dict = {}
+    for doc_id, seq, text, cat in con.execute("SELECT doc_id, seq, text, category FROM problems ORDER BY doc_id, seq").fetchall():
+        probs.setdefault(doc_id, []).append({"seq": seq, "text": text, "category": cat})
+    for r in recs:
+        r["problems"] = probs.get(r["doc_id"], [])
+    return recs
+
+
+def _bar(total: int, enabled: bool):
+    if not enabled or total == 0:
+        return None
+    from tqdm import tqdm
+    return tqdm(total=total, unit="file", file=sys.stderr, dynamic_ncols=True, desc="ingest")

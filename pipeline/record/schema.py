@@ -1,0 +1,52 @@
+"""The record: what one report says, as plain data with fixed keys.
+
+Every stage after extraction reads and writes this shape; rules read it, the warehouse loads it.
+Scalar fields are the ``reports`` columns of the contract (units: 万元, percent, points, ISO dates;
+unknown is None, never 0). ``provenance[field]`` says where a scalar came from.
+
+Lists (each item a dict; ``page`` and ``evidence`` — the source text — on every item that has them):
+
+indicators      {level, dimension, name, parent, weight, score, rate_pct, page, evidence, source}
+                  source: "table" | "narrative"
+problems        {seq, text, category, page}
+recommendations {seq, text, page}
+fund_sources    {name, kind ("source"|"year"|"total"), allocated_wan, received_wan, spent_wan, page, evidence}
+                  rows of a funding table: by source (中央/省/市/县) or by year; kind "total" for its 合计 row
+expense_details {name, amount_yuan, page, evidence}   detail lines of spending (often in 元)
+expense_total_yuan  the stated total of those lines (元), or None
+targets         {name, direction (">=", "<=", "="), target_text, target_value, actual_text,
+                 actual_value, unit, status ("已完成" | "部分完成" | "未完成" | None), page, evidence}
+survey          {issued, valid, options: [{label, count, share_pct, weight_pct}], stated_pct, page, evidence}
+counts          {name, total, parts: [{name, value}], stated_rate_pct, page, evidence}
+                  a count and its parts (e.g. 退休人员 22,526 = 12,612 + 1,373 + 8,541), with a rate claimed for it
+statements      {quantity, value, page, evidence}
+                  every place a headline quantity is stated, for number.restated_mismatch;
+                  quantity is one of: total_score, grade, allocated_wan, received_wan, spent_wan,
+                  execution_rate_pct, arrival_rate_pct
+sections        {"基本情况": bool, "评价结论": bool, "存在问题": bool, "建议": bool}
+rounding        {field: decimals as stated} for rates/scores where the report's precision matters
+"""
+from __future__ import annotations
+
+REPORT_FIELDS = [
+    "doc_id", "source_path", "source_format", "pages", "title",
+    "province", "city", "county", "township", "fiscal_year", "evaluation_kind", "evaluator",
+    "commissioner", "subject", "doc_number", "report_date", "total_score", "grade",
+    "allocated_wan", "received_wan", "spent_wan", "carryover_wan",
+    "execution_rate_pct", "arrival_rate_pct", "beneficiaries", "survey_respondents", "satisfaction_pct",
+    "programme", "text_chars", "content_key",
+]
+
+LIST_FIELDS = ["indicators", "problems", "recommendations", "fund_sources", "expense_details",
+               "targets", "counts", "statements"]
+
+DIMENSIONS = ("决策", "过程", "产出", "效益")
+
+
+def empty_record() -> dict:
+    rec: dict = {k: None for k in REPORT_FIELDS}
+    for k in LIST_FIELDS:
+        rec[k] = []
+    rec.update(expense_total_yuan=None, survey={}, sections={}, rounding={}, provenance={},
+               low_confidence=[])
+    return rec
