@@ -3,7 +3,8 @@
 What changes: full-width ASCII digits, letters and ``%．`` become half-width; compatibility
 ideographs and Kangxi radicals become their unified ideographs (NFKC, per character);
 the ideographic space and other odd spaces become a plain space; zero-width characters and
-control characters go; spaces between two Chinese characters go (PDF text layers and pasted
+control characters go; spaces between two Chinese characters, or a Chinese character and a
+number, go (PDF text layers and pasted
 text insert them); CRLF becomes LF. What stays: Chinese punctuation （，。：） — downstream
 patterns are written for it, and users read these texts.
 """
@@ -20,6 +21,10 @@ def _is_cjk(ch: str) -> bool:
     o = ord(ch)
     return (0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0x3000 <= o <= 0x303F
             or 0xFF01 <= o <= 0xFF0F and ch not in "％．" or ch in "，。：；！？、（）《》“”‘’【】")
+
+
+def _numish(ch: str) -> bool:
+    return ch.isascii() and (ch.isdigit() or ch == "%")
 
 
 def _map_char(ch: str) -> str:
@@ -48,12 +53,16 @@ def normalize_with_map(raw: str) -> tuple[str, list[int]]:
         for c in m:
             out.append(c)
             idx.append(i)
-    # drop runs of plain spaces between two Chinese characters
+    # drop runs of plain spaces between two Chinese characters, and between a Chinese
+    # character and a number ("2024 年", "分值 17 分" in PDF text layers)
     text = "".join(out)
     keep = [True] * len(text)
     for m in re.finditer(r" +", text):
         a, b = m.start() - 1, m.end()
-        if a >= 0 and b < len(text) and _is_cjk(text[a]) and _is_cjk(text[b]):
+        if a < 0 or b >= len(text):
+            continue
+        ca, cb = text[a], text[b]
+        if (_is_cjk(ca) or _numish(ca)) and (_is_cjk(cb) or _numish(cb)) and not (_numish(ca) and _numish(cb)):
             for k in range(m.start(), m.end()):
                 keep[k] = False
     text = "".join(c for c, k in zip(text, keep) if k)

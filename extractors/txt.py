@@ -4,6 +4,7 @@ a PDF (lines broken mid-sentence, double spacing, page numbers) — recovered in
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 from charset_normalizer import from_bytes
@@ -91,12 +92,42 @@ def _tab_rows(items: list) -> list:
     return out
 
 
+SENTENCE_MARKS = re.compile(r"[，。；！？、：]")
+
+
 def _spaced_row(line: str) -> list[str] | None:
+    """A table row pasted from a PDF: labels, then figures ("决策 15 12 80%", "2 2021 237.98 0").
+    Narrative broken around numbers ("截至 2022 年 12 月") interleaves words and figures, or
+    carries sentence punctuation: not a row."""
     toks = line.split()
-    if len(toks) < 3 or any(len(t) > 24 for t in toks):
+    if len(toks) < 3 or any(len(t) > 24 for t in toks) or SENTENCE_MARKS.search(line):
         return None
-    nums = sum(1 for t in toks if NUMERIC.match(t))
-    return toks if nums >= 2 else None
+    kinds = "".join(("i" if re.fullmatch(r"\d{1,3}", t) else "n") if NUMERIC.match(t) else "w" for t in toks)
+    if kinds[0] == "i" and "w" in kinds:
+        kinds = kinds[1:]                   # a row number before the label
+    kinds = kinds.replace("i", "n")
+    if kinds.count("n") < 2 or not re.fullmatch(r"w*n+", kinds):
+        return None
+    return toks
+
+
+def _next_row_after_note(items: list, j: int, width: int) -> int | None:
+    """Index of the next row of the same table when only a few note lines (a 备注 cell that
+    wrapped) stand between, else None."""
+    seen = 0
+    for k in range(j, min(len(items), j + 14)):
+        it = items[k]
+        if not isinstance(it, str):
+            return None
+        if not it.strip():
+            continue
+        r = _spaced_row(it)
+        if r is not None:
+            return k if abs(len(r) - width) <= 1 else None
+        seen += 1
+        if seen > 6 or len(it.strip()) > 40:
+            return None
+    return None
 
 
 def _spaced_tables(items: list) -> list:
@@ -105,7 +136,7 @@ def _spaced_tables(items: list) -> list:
     i = 0
     while i < len(items):
         it = items[i]
-        rows = []
+        rows: list[list[str]] = []
         j = i
         while j < len(items) and isinstance(items[j], str):
             if not items[j].strip():
@@ -113,20 +144,35 @@ def _spaced_tables(items: list) -> list:
                 continue
             r = _spaced_row(items[j])
             if r is None:
-                break
+                if rows and _is_header_repeat(items[j], out, i):
+                    j += 1            # the header repeated after a page break: same table
+                    continue
+                k = _next_row_after_note(items, j, len(rows[-1])) if len(rows) >= 1 else None
+                if k is None:
+                    break
+                note = "".join(x.strip() for x in items[j:k] if isinstance(x, str))
+                rows[-1] = rows[-1] + [note]
+                j = k
+                continue
             rows.append(r)
             j += 1
         if len(rows) >= 2:
-            width = max(len(r) for r in rows)
+            widths = Counter(len(r) for r in rows)
+            width = max(widths, key=lambda w: (widths[w], w))
             header = out[-1] if out and isinstance(out[-1], str) else None
             while header is not None and not header.strip() and len(out) > 1:
                 out.pop()
                 header = out[-1] if isinstance(out[-1], str) else None
-            if header and len(header.split()) == width and not any(NUMERIC.match(t) for t in header.split()):
+            htoks = header.split() if header else []
+            if htoks and width <= len(htoks) <= width + 1 and not any(NUMERIC.match(t) for t in htoks) \
+                    and not SENTENCE_MARKS.search(header):
                 out.pop()
-                rows.insert(0, header.split())
-            rows = [_fold_label(r, width) for r in rows]
-            out.append(_table(rows))
+                width = len(htoks)
+                rows = [_fit(r, width) for r in rows]
+                rows.insert(0, htoks)
+            else:
+                rows = [_fit(r, width) for r in rows]
+            out.append(_table(_right_align(rows)))
             i = j
             continue
         out.append(it)
@@ -134,11 +180,40 @@ def _spaced_tables(items: list) -> list:
     return out
 
 
+def _right_align(rows: list[list[str]]) -> list[list[str]]:
+    """A summary row ('合计 515.97 14.53 0 530.50') has no row number and no note: move its
+    figures right so the last one sits under the last figure column of the full rows."""
+    last = max((k for r in rows for k, c in enumerate(r) if c and NUMERIC.match(c) and len(r) > 2), default=None)
+    if last is None:
+        return rows
+    out = []
+    for r in rows:
+        figs = [k for k, c in enumerate(r) if c and NUMERIC.match(c)]
+        if figs and figs[-1] < last and all(not c for c in r[figs[-1] + 1:]) and not NUMERIC.match(r[0]):
+            shift = last - figs[-1]
+            first = figs[0]
+            r = r[:first] + [""] * shift + r[first:len(r) - shift]
+        out.append(r)
+    return out
+
+
+def _fit(row: list[str], width: int) -> list[str]:
+    """Fold a spaced-out label ('合 计 100 …'), and right-align a short row's figures under
+    their columns ('合计 515.97 …' under '序号 年度 …')."""
+    row = _fold_label(row, width)
+    return row + [""] * (width - len(row))
+
+
+def _is_header_repeat(line: str, out: list, i: int) -> bool:
+    prev = next((x for x in reversed(out) if isinstance(x, str) and x.strip()), None)
+    return prev is not None and line.split() == prev.split()
+
+
 def _fold_label(row: list[str], width: int) -> list[str]:
     """'合 计 100 …' has one token too many: the label was spaced out."""
     while len(row) > width and not NUMERIC.match(row[0]) and not NUMERIC.match(row[1]):
         row = [row[0] + row[1]] + row[2:]
-    return row + [""] * (width - len(row))
+    return row
 
 
 def _table(rows: list[list[str]]) -> Block:

@@ -23,6 +23,9 @@ statements      {quantity, value, page, evidence}
                   every place a headline quantity is stated, for number.restated_mismatch;
                   quantity is one of: total_score, grade, allocated_wan, received_wan, spent_wan,
                   execution_rate_pct, arrival_rate_pct
+narrative       {text, page, start, section}   every paragraph/heading block in reading order, with the
+                  nearest heading above it (section) — rules read clauses from here, not from raw text;
+                  not stored as a table (doc_text holds the full text)
 sections        {"基本情况": bool, "评价结论": bool, "存在问题": bool, "建议": bool}
 rounding        {field: decimals as stated} for rates/scores where the report's precision matters
 """
@@ -38,7 +41,7 @@ REPORT_FIELDS = [
 ]
 
 LIST_FIELDS = ["indicators", "problems", "recommendations", "fund_sources", "expense_details",
-               "targets", "counts", "statements"]
+               "targets", "counts", "statements", "narrative"]
 
 DIMENSIONS = ("决策", "过程", "产出", "效益")
 
