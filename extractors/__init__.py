@@ -13,7 +13,7 @@ from . import pdf as pdf_ext
 from . import txt as txt_ext
 from .errors import Encrypted, ExtractionError, NeedsOCR, Unsupported
 from .model import Block, Cell, Document
-from .sniff import KNOWN_EXTS, sniff
+from .sniff import KNOWN_EXTS, sniff, utf16_without_bom
 
 EXTRACTORS: dict[str, Callable[[Path], Document]] = {
     "pdf": pdf_ext.extract,
@@ -37,15 +37,43 @@ def extract(path: str | Path) -> Document:
     if size == 0:
         raise ExtractionError("empty file (0 bytes) / 空文件")
     try:
-        kind = sniff(path)
+        with open(path, "rb") as f:
+            head = f.read(8192)
+        kind = sniff(path, head)
     except PermissionError:
         raise ExtractionError("permission denied: the file cannot be read / 无权读取该文件，请检查文件权限")
+    except FileNotFoundError:
+        raise ExtractionError("file disappeared before it could be read / 文件已不存在")
+    except IsADirectoryError:
+        raise Unsupported("a folder, not a file / 这是文件夹，不是文件")
     if kind == "doc":
         raise Unsupported("legacy .doc (Word 97-2003) is not read; save it as .docx / 旧版 .doc 格式，请另存为 .docx")
+    if kind is None and head.startswith(b"PK"):
+        raise ExtractionError(f"a damaged or incomplete ZIP, not a readable DOCX (named {path.suffix or 'without extension'}); "
+                              "save it again from Word / 文件是损坏或不完整的压缩包，不是可读的 DOCX，请用 Word 重新保存")
     if kind is None:
         raise ExtractionError(f"content is not PDF, DOCX or text (named {path.suffix or 'without extension'}) "
                               "/ 文件内容不是 PDF、DOCX 或文本，可能已损坏")
-    doc = EXTRACTORS[kind](path)
+    try:
+        enc16 = utf16_without_bom(head) if kind in ("txt", "md") else None
+        if enc16:
+            doc = _utf16_text(path, kind, enc16)
+        else:
+            doc = EXTRACTORS[kind](path)
+    except FileNotFoundError:     # deleted while being read: say so, not "internal error"
+        raise ExtractionError("file disappeared while it was being read / 读取过程中文件被删除")
+    except PermissionError:
+        raise ExtractionError("permission denied: the file cannot be read / 无权读取该文件，请检查文件权限")
     if kind in ("txt", "md") and path.suffix.lower() not in (".txt", ".md", ".markdown", ".text", ""):
         doc.warnings.append(f"named {path.suffix} but read as text")
     return doc
+
+
+def _utf16_text(path: Path, kind: str, enc: str) -> Document:
+    """UTF-16 text without a BOM (txt.decode only knows it with a BOM or mostly ASCII)."""
+    data = path.read_bytes()
+    if len(data) > txt_ext.MAX_TEXT_BYTES:
+        raise ExtractionError(f"text file is {len(data) // 2**20} MB, over the {txt_ext.MAX_TEXT_BYTES // 2**20} MB limit "
+                              "/ 文本文件过大，请拆分后再导入")
+    return txt_ext.text_to_document(data[: len(data) // 2 * 2].decode(enc, errors="replace"), str(path), kind,
+                                    encoding=enc)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from pathlib import Path
 
 from .errors import ExtractionError
@@ -32,11 +33,67 @@ def check_zip(path: Path) -> None:
             if total > MAX_TOTAL_BYTES:
                 raise ExtractionError(f"DOCX inflates to over {MAX_TOTAL_BYTES >> 20} MB (zip bomb?) / 文件解压后过大，已拒绝")
         for name in z.namelist():
-            if name.endswith(".xml") and (name.startswith("word/") or name == "[Content_Types].xml"):
-                with z.open(name) as f:
-                    head = f.read(4096)
-                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+            # every XML part is parsed by python-docx (core.xml, .rels too), so every one is checked
+            if name.lower().endswith((".xml", ".rels")):
+                try:
+                    with z.open(name) as f:
+                        hostile = _declares_entities(f)
+                except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as e:
+                    raise ExtractionError(f"DOCX part {name} is damaged ({e}) / DOCX 文件已损坏，请用 Word 另存后再试")
+                if hostile:
                     raise ExtractionError(f"DOCX part {name} declares XML entities (hostile file?) / 文件含 XML 实体声明，已拒绝")
+
+
+MAX_PROLOG = 1 << 20   # a real part's prolog is a few hundred bytes
+
+
+def _declares_entities(f) -> bool:
+    """True when the prolog (everything before the root element) holds a DOCTYPE/ENTITY, or is
+    absurdly long. The whole prolog is read, not a fixed head: comments may pad a DOCTYPE far in,
+    and a UTF-16 part spells '<!DOCTYPE' with NULs between the letters."""
+    buf = b""
+    while len(buf) < MAX_PROLOG:
+        chunk = f.read(65536)
+        buf += chunk
+        done = _prolog_verdict(_as_text(buf), complete=not chunk)
+        if done is not None:
+            return done
+        if not chunk:
+            return False
+    return True
+
+
+def _as_text(b: bytes) -> str:
+    if b.startswith((b"\xff\xfe", b"\x3c\x00")):
+        return b[: len(b) // 2 * 2].decode("utf-16-le", errors="replace")
+    if b.startswith((b"\xfe\xff", b"\x00\x3c")):
+        return b[: len(b) // 2 * 2].decode("utf-16-be", errors="replace")
+    return b.decode("latin-1")
+
+
+def _prolog_verdict(t: str, complete: bool) -> bool | None:
+    """True: entities declared; False: root element reached without them; None: read more."""
+    i = 0
+    t = t.lstrip("\ufeff")
+    while True:
+        while i < len(t) and t[i] in " \t\r\n":
+            i += 1
+        if i >= len(t):
+            return False if complete else None
+        rest = t[i:i + 9].upper()
+        if rest.startswith("<!DOCTYPE") or rest.startswith("<!ENTITY"):
+            return True
+        for opener, closer in (("<?", "?>"), ("<!--", "-->")):
+            if t.startswith(opener, i):
+                j = t.find(closer, i + len(opener))
+                if j < 0:
+                    return False if complete else None
+                i = j + len(closer)
+                break
+        else:
+            if len(rest) < 9 and not complete:
+                return None
+            return False
 
 
 def _text(el) -> str:
@@ -105,9 +162,10 @@ def extract(path: Path) -> Document:
     check_zip(path)
     import docx  # python-docx parses with resolve_entities=False
     from docx.opc.exceptions import PackageNotFoundError
+    from lxml import etree
     try:
         d = docx.Document(str(path))
-    except (PackageNotFoundError, KeyError, ValueError) as e:
+    except (PackageNotFoundError, KeyError, ValueError, etree.XMLSyntaxError, zipfile.BadZipFile, zlib.error) as e:
         raise ExtractionError(f"DOCX could not be opened: {e} / DOCX 无法打开，请检查文件是否完整")
     styles = {s.style_id: s.name for s in d.styles}
     blocks: list[Block] = []

@@ -152,9 +152,11 @@ def extract(path: Path, ocr: bool = True) -> Document:
                                "(make setup-ocr) to read them / 扫描件无文字层，需要 OCR")
         from . import ocr as ocr_mod
         if ocr and ocr_mod.available():
-            for i, items in ocr_mod.ocr_pages(path, textless).items():
+            ocr_result = ocr_mod.ocr_pages(path, textless)
+            for i, items in ocr_result.items():
                 page_lines[i] = items
             meta["ocr_pages"] = [p + 1 for p in textless]
+            meta["ocr_confidence"] = ocr_mod.page_confidence(ocr_result)
     text_only = [[x for x in items if isinstance(x, str)] for items in page_lines]
     cleaned, removed = strip_furniture(text_only)
     meta["furniture_removed"] = removed
@@ -175,5 +177,7 @@ def extract(path: Path, ocr: bool = True) -> Document:
                 keep_count[it] -= 1
                 if it.strip():
                     seq.append((normalize(it), pno))
-    doc = Document(str(path), "pdf", pages=n, meta=meta)
-    return assemble(doc, lines_to_blocks(seq))
+    doc = assemble(Document(str(path), "pdf", pages=n, meta=meta), lines_to_blocks(seq))
+    if "ocr_confidence" in meta:
+        ocr_mod.mark_confidence(doc, ocr_result)
+    return doc

@@ -24,9 +24,30 @@ def sniff(path: Path, head: bytes | None = None) -> str | None:
         return "docx" if "word/document.xml" in names else None
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "doc"      # legacy Word binary: recognised so the log can say so
-    if _looks_binary(head):
+    if utf16_without_bom(head) is None and _looks_binary(head):
         return None
     return TEXT_EXTS.get(path.suffix.lower(), "txt")
+
+
+def utf16_without_bom(head: bytes) -> str | None:
+    """'utf-16-le' / 'utf-16-be' when the bytes read as Chinese (or plain) text in UTF-16 with no BOM.
+    Chinese text in UTF-16 has few NULs and many bytes below 32, so the byte heuristics call it
+    binary; decoding and counting readable characters does not (random bytes score about a third)."""
+    if len(head) < 16 or head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    body = head[: len(head) // 2 * 2]
+    for enc in ("utf-16-le", "utf-16-be"):
+        t = body.decode(enc, errors="replace")
+        good = sum(1 for ch in t if _readable(ch))
+        if good >= 0.95 * len(t):
+            return enc
+    return None
+
+
+def _readable(ch: str) -> bool:
+    o = ord(ch)
+    return (0x4E00 <= o <= 0x9FFF or 0x3000 <= o <= 0x303F or 0xFF00 <= o <= 0xFFEF
+            or 32 <= o < 127 or ch in "\t\n\r" or 0x2000 <= o <= 0x206F)
 
 
 def _looks_binary(head: bytes) -> bool:

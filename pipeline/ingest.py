@@ -108,6 +108,11 @@ def ingest(paths: list[str | Path], db: str | Path, workers: int | None = None, 
 
 
 def refresh_corpus_findings(wh: Warehouse) -> None:
+    # corpus-wide derived data first: renditions of one report (views and corpus rules count each
+    # report once) and problem categories clustered across the corpus
+    from . import dedupe, taxonomy
+    dedupe.refresh_groups(wh.con)
+    taxonomy.refresh_categories(wh.con)
     corpus_rules = [r for r in rules.REGISTRY.values() if r.corpus]
     if not corpus_rules:
         return
@@ -118,7 +123,8 @@ def refresh_corpus_findings(wh: Warehouse) -> None:
 
 def corpus_records(con) -> list[dict]:
     """Reports with their problems and text, as records for corpus-level rules."""
-    cur = con.execute("SELECT r.*, t.text AS text FROM reports r LEFT JOIN doc_text t USING (doc_id)")
+    cur = con.execute("SELECT r.*, t.text AS text, COALESCE(g.group_id, r.doc_id) AS report_group FROM reports r "
+                      "LEFT JOIN doc_text t USING (doc_id) LEFT JOIN report_groups g USING (doc_id) ORDER BY r.doc_id")
     cols = [d[0] for d in cur.description]
     recs = [dict(zip(cols, row)) for row in cur.fetchall()]
     probs: dict = {}

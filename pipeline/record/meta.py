@@ -1,0 +1,256 @@
+"""Who, where, when and the verdict: title, region, year, evaluation kind, evaluator,
+commissioning body, subject, document number, report date, total score and grade."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from extractors.model import Document
+
+from . import find, prov, region
+
+GRADES = {"优秀": "优", "优": "优", "良好": "良", "良": "良", "中等": "中", "中": "中", "合格": "中",
+          "一般": "中", "差": "差", "较差": "差", "不合格": "差"}
+GRADE_WORD = r"(优秀|良好|中等|合格|不合格|较差|优|良|中|差)"
+FIRM = re.compile(r"([\u4e00-\u9fff（）()]{4,40}?(?:有限责任公司|股份有限公司|有限公司|会计师事务所(?:（(?:特殊)?普通合伙）)?"
+                  r"|事务所(?:（(?:特殊)?普通合伙）)?|研究院|研究中心|咨询中心))")
+FIRM_LABEL = r"(?:评价机构(?:名称)?|第三方(?:评价)?机构(?:名称)?|评价单位|受托(?:方|单位|机构)|报告出具单位)"
+DATE = r"(20\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"
+
+
+def _title(doc: Document) -> tuple[str | None, int, int]:
+    """The opening lines up to the one that names the document kind (…报告 / …结论表)."""
+    lines: list[tuple[str, int, int]] = []
+    for b in doc.blocks[:12]:
+        if b.kind == "table":
+            break
+        t = b.text.strip()
+        if not t:
+            continue
+        lines.append((t, b.start, b.end))
+        if re.search(r"(报告|结论表|评价表)$", t) or len(lines) >= 5:
+            break
+    for k, (t, _, _) in enumerate(lines):
+        if re.search(r"(绩效|评价|自评).*(报告|结论表)|报告$", t):
+            first = k
+            # a title broken over lines: take the short lines above it that carry no sentence mark
+            while first > 0 and len(lines[first - 1][0]) <= 40 and not re.search(r"[。；：]", lines[first - 1][0]):
+                first -= 1
+            title = "".join(x[0] for x in lines[first:k + 1])
+            if len(title) <= 120:
+                return title, lines[first][1], lines[k][2]
+    return None, 0, 0
+
+
+TITLE_PHRASE = re.compile(r"([\u4e00-\u9fff“”（）]{6,60}?(?:资金|经费|项目|补助|专项))(?:的)?(?:整体)?(?:支出)?(?:绩效评价|绩效自评)")
+
+
+def _title_from_text(doc: Document) -> tuple[str | None, int, int]:
+    """No title block (a paste that starts with the abstract): the programme the report first
+    names as evaluated ("…项目专用经费绩效评价得分…")."""
+    text = doc.text[:20000]
+    for m in re.finditer(r"[^，。；：\n]+", text):
+        mm = TITLE_PHRASE.match(m.group(0))
+        if mm:
+            t = mm.group(0)
+            return t, m.start(), m.start() + len(t)
+    return None, 0, 0
+
+
+def _year(doc: Document, title: str | None) -> tuple[int | None, int | None]:
+    for src, off in ((title or "", None), (doc.text[:3000], 0)):
+        m = re.search(r"(20\d\d)\s*(?:年度|年)", src)
+        if m and off is None:
+            return int(m.group(1)), None
+    # the year the report is about: the most named "20XX年度" / "20XX年" near 资金/项目 in the opening
+    c = Counter()
+    first_pos: dict[int, int] = {}
+    for m in re.finditer(r"(20\d\d)\s*年(度)?(?!\s*\d{1,2}\s*月)", doc.text[:8000]):
+        y = int(m.group(1))
+        c[y] += 2 if m.group(2) else 1
+        first_pos.setdefault(y, m.start())
+    if not c:
+        return None, None
+    y = c.most_common(1)[0][0]
+    return y, first_pos[y]
+
+
+def _kind(text: str) -> str:
+    head = text[:5000]
+    if re.search(r"自评|自我评价", head[:600]) or (re.search(r"自评", head) and not re.search(r"第三方|委托", head)):
+        return "self"
+    if re.search(r"第三方|委托.{0,30}(机构|公司|事务所)|评价机构|受托", head) or FIRM.search(head):
+        return "third_party"
+    return "unknown"
+
+
+def _evaluator(doc: Document) -> tuple[str | None, int]:
+    text = doc.text
+    # a firm named right after its label wins ("评价机构（盖章）：…"), then the firm named most
+    for m in re.finditer(FIRM_LABEL + r"[^。\n]{0,12}?[：:\s]\s*", text):
+        fm = FIRM.match(text, m.end()) or FIRM.match(re.sub(r"\s+", "", text[m.end():m.end() + 80]))
+        if fm:
+            name = _clean_firm(fm.group(1))
+            if name:
+                return name, m.end()
+    names = Counter()
+    pos = {}
+    for fm in FIRM.finditer(text):
+        name = _clean_firm(fm.group(1))
+        if name:
+            names[name] += 1
+            pos.setdefault(name, fm.start())
+    if names:
+        name = names.most_common(1)[0][0]
+        ctx = text[max(0, pos[name] - 40):pos[name]]
+        after = text[pos[name] + len(name):pos[name] + len(name) + 20]
+        if names[name] >= 2 or re.search(r"委托|第三方|评价机构|受托|聘请", ctx) or re.search(r"接受|受.{0,12}委托", after):
+            return name, pos[name]
+    return None, 0
+
+
+def _clean_firm(name: str) -> str | None:
+    # drop what a sentence put in front of the name ("委托", "由", "聘请")
+    name = re.sub(r"^.*?(?:委托|聘请|由|经|通过|同意|确定|选定|采购|评价机构为|评价机构是|机构)", "", name)
+    name = name.lstrip("（）()：: ").rstrip("：: ")
+    if name.count("（") > name.count("）"):
+        name += "）"
+    if len(name) < 6 or re.search(r"财政|人民政府|管理局|委员会|人社局|本公司|我公司", name):
+        return None
+    return name
+
+
+def _commissioner(text: str) -> tuple[str | None, int]:
+    m = re.search(r"委托(?:评价)?单位[：:\s]*([\u4e00-\u9fff]{3,30}?(?:局|委|委员会|办公室|政府|中心))", text)
+    if m:
+        return m.group(1), m.start(1)
+    m = re.search(r"([\u4e00-\u9fff]{2,20}?(?:财政局|财政厅|人民政府))(?:的)?(?:委托|聘请)", text[:20000])
+    if not m:
+        return None, 0
+    name = re.sub(r"^.*(?:接受|受|由|经|公司)", "", m.group(1))
+    return (name, m.end(1) - len(name)) if len(name) >= 3 else (None, 0)
+
+
+def _subject(text: str) -> tuple[str | None, int]:
+    m = re.search(r"(?:评价对象(?:主体|名称)?|项目(?:实施|主管)单位|预算单位|主管部门|实施主体)[：:\s]*"
+                  r"([\u4e00-\u9fff（）]{3,30}?(?:局|委|委员会|办公室|中心|办事处|政府|街道|镇|乡|学校|医院|站|所|院))", text[:20000])
+    return (m.group(1), m.start(1)) if m else (None, 0)
+
+
+def _doc_number(text: str) -> tuple[str | None, int]:
+    m = re.search(r"([\u4e00-\u9fff]{1,8}[〔\[【(（]20\d\d[〕\]】)）]\s*\d{1,4}\s*号)", text[:1500])
+    return (m.group(1), m.start(1)) if m else (None, 0)
+
+
+def _report_date(doc: Document) -> tuple[str | None, int]:
+    text = doc.text
+    m = re.search(r"(?:评价|报告|出具|完成|编制)(?:日期|时间)[：:\s]*" + DATE, text)
+    if not m:
+        # a date standing alone on its line (the signature block), in the second half
+        for b in doc.blocks:
+            if b.kind == "table" or b.start < len(text) * 0.4:
+                continue
+            mm = re.fullmatch(r"[^。，；\n]{0,40}?" + DATE, b.text.strip())
+            if mm:
+                return "%s-%02d-%02d" % (mm.group(1), int(mm.group(2)), int(mm.group(3))), b.start
+        return None, 0
+    return "%s-%02d-%02d" % (m.group(1), int(m.group(2)), int(m.group(3))), m.start(1)
+
+
+TOTAL_LABEL = (r"(?:总得分|综合得分|最终得分|评价总分|总分|自评(?:总)?得?分|评价得分|绩效评价得分|综合评分|评分结果|"
+               r"得分(?=为|是|：)|综合评定得分|合计得分)")
+
+
+def totals(doc: Document) -> list[find.Hit]:
+    """Every place the report states its total score in words."""
+    hits = [h for h in find.labelled(doc, TOTAL_LABEL, "score", gap=16) if 0 < h.value <= 100]
+    # "得分为 X 分" inside a dimension paragraph is not the total: keep hits whose clause names
+    # the project/overall or stands in the conclusion
+    out = []
+    for h in hits:
+        clause = find.sentence(doc.text, h.start)
+        # a clause that also states a weight is about one indicator, not the whole report
+        w = re.search(r"(?:分值|满分|标准得分|标准分|权重|指标)\s*(\d+(?:\.\d+)?)\s*分", clause)
+        if w and float(w.group(1)) != 100:
+            continue
+        out.append(h)
+    return out
+
+
+def grades(doc: Document) -> list[tuple[str, int, int]]:
+    """(grade, start, end) for every place a grade is stated."""
+    pat = re.compile(r"(?:等级|评级|评价结果|评定结果|自评结果|结果等级|绩效级别|档次)[^。；\n\d]{0,10}?"
+                     r"(?:为|是|：|:|\s|“|\"|「)*" + GRADE_WORD + r"(?![\u4e00-\u9fff]{0,1}(?:以上|以下|≥|分))")
+    out = []
+    for m in pat.finditer(doc.text):
+        g = GRADES[m.group(1)]
+        tail = doc.text[m.end(1):m.end(1) + 10]
+        if re.match(r"[，、/]\s*(良|中|差|优)", tail) or re.search(r"[≥≤><]|分以上|分以下|分（含）|分\(含\)", tail):
+            continue              # a legend of the grade bands, not a verdict
+        out.append((g, m.start(1), m.end(1)))
+    return out
+
+
+def extract(doc: Document, rec: dict) -> None:
+    title, ts, te = _title(doc)
+    if not title:
+        title, ts, te = _title_from_text(doc)
+    rec["title"] = title
+    if title:
+        prov.note(rec, "title", doc, ts, te)
+    place, town, ambiguous = region.resolve(title or "", doc.text[:20000])
+    if place:
+        rec.update(province=place.province, city=place.city, county=place.county)
+    rec["township"] = town
+    if ambiguous:
+        rec.setdefault("notes", []).append("county name shared by several provinces; not resolved")
+    y, ypos = _year(doc, title)
+    rec["fiscal_year"] = y
+    if y and ypos is not None:
+        prov.note(rec, "fiscal_year", doc, ypos, ypos + 4)
+    rec["evaluation_kind"] = _kind(doc.text)
+    ev, epos = _evaluator(doc)
+    if rec["evaluation_kind"] == "self":
+        ev = None
+    elif ev and rec["evaluation_kind"] == "unknown":
+        rec["evaluation_kind"] = "third_party"
+    rec["evaluator"] = ev
+    if ev:
+        prov.note(rec, "evaluator", doc, epos, epos + len(ev))
+    for field, (val, pos) in (("commissioner", _commissioner(doc.text)), ("subject", _subject(doc.text)),
+                              ("doc_number", _doc_number(doc.text)), ("report_date", _report_date(doc))):
+        rec[field] = val
+        if val:
+            prov.note(rec, field, doc, pos, pos + len(str(val)))
+    for h in totals(doc):
+        rec["statements"].append({"quantity": "total_score", "value": h.value, "text": h.text,
+                                  "page": doc.page_at(h.start), "evidence": h.evidence(doc), "start": h.start})
+    for g, a, b in grades(doc):
+        rec["statements"].append({"quantity": "grade", "value": g, "text": g, "page": doc.page_at(a),
+                                  "evidence": find.sentence(doc.text, a), "start": a})
+    stated = [s for s in rec["statements"] if s["quantity"] == "total_score"]
+    if stated:
+        rec["total_score"] = stated[0]["value"]
+        rec["provenance"]["total_score"] = prov.span(doc, stated[0]["start"], stated[0]["start"] + len(stated[0]["text"]))
+        rec["rounding"]["total_score"] = _decimals(stated[0]["text"])
+    gs = [s for s in rec["statements"] if s["quantity"] == "grade"]
+    if gs:
+        rec["grade"] = Counter(s["value"] for s in gs).most_common(1)[0][0]
+        first = next(s for s in gs if s["value"] == rec["grade"])
+        rec["provenance"]["grade"] = prov.span(doc, first["start"], first["start"] + 1)
+    rec["programme"] = _programme(title)
+
+
+def _decimals(t: str) -> int:
+    m = re.search(r"\.(\d+)", t)
+    return len(m.group(1)) if m else 0
+
+
+def _programme(title: str | None) -> str | None:
+    """The programme a title is about, without region, year, unit and document kind."""
+    if not title:
+        return None
+    t = re.sub(r"20\d\d\s*(年度|年)?", "", title)
+    t = re.sub(r"(项目)?(支出)?(绩效)?(评价|自评)?(报告|结论表)$", "", t)
+    t = re.sub(r"^.*?(?:县|区|市|旗|局|委|中心|办事处|街道)(?=[\u4e00-\u9fff]{4,})", "", t, count=1)
+    return t.strip("的 ") or None

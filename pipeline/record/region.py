@@ -1,0 +1,112 @@
+"""Province / city / county from the places a report names, using the administrative-division
+data that ships with jionlp (no hand-typed list).
+
+A report may name only its county ("西乡县财政局") or a street office; the county is the one named
+most (the title counts more), and a county name shared by several provinces is settled by the
+provinces and cities the report also names. Still ambiguous → None (a finding says so)."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+COUNTY_SUFFIX = ("县", "区", "市", "旗")
+
+
+@dataclass(frozen=True)
+class Place:
+    province: str
+    city: str | None
+    county: str | None
+
+
+@lru_cache(maxsize=1)
+def _index() -> tuple[dict[str, list[Place]], dict[str, str], dict[str, list[Place]], re.Pattern]:
+    """(county form → places, province form → province, city form → places, county regex)."""
+    import contextlib
+    import io
+    with contextlib.redirect_stdout(io.StringIO()):     # jionlp prints a banner on import
+        import jionlp as jio
+        data = jio.china_location_loader()
+    counties: dict[str, list[Place]] = {}
+    provinces: dict[str, str] = {}
+    cities: dict[str, list[Place]] = {}
+
+    def aliases(node: dict, full: str) -> set[str]:
+        al = node.get("_alias") or []
+        al = [al] if isinstance(al, str) else list(al)
+        return {full, *al}
+
+    for pname, pnode in data.items():
+        for form in aliases(pnode, pname):
+            if len(form) >= 2:
+                provinces[form] = pname
+        for cname, cnode in pnode.items():
+            if cname.startswith("_"):
+                continue
+            for form in aliases(cnode, cname):
+                if len(form) >= 2:
+                    cities.setdefault(form, []).append(Place(pname, cname, None))
+            for kname, knode in cnode.items():
+                if kname.startswith("_"):
+                    continue
+                place = Place(pname, cname, kname)
+                forms = {kname}
+                for al in aliases(knode, kname):
+                    # a bare alias ("嘉定") is too loose in running text; keep suffixed forms
+                    if al.endswith(COUNTY_SUFFIX) and len(al) >= 2:
+                        forms.add(al)
+                    elif len(al) >= 2:
+                        forms.add(al + kname[-1])
+                for f in forms:
+                    counties.setdefault(f, []).append(place)
+    names = sorted(counties, key=len, reverse=True)
+    pat = re.compile("|".join(map(re.escape, names)))
+    return counties, provinces, cities, pat
+
+
+def warm_up() -> None:
+    _index()
+
+
+TOWN = re.compile(r"(?:县|区|市|旗|政府|办事处)([\u4e00-\u9fff]{2,4}?(?:街道|镇|乡))(?:办事处|人民政府|办)")
+
+
+def resolve(title: str, text: str) -> tuple[Place | None, str | None, bool]:
+    """(place, township, ambiguous). ``title`` mentions weigh five times those in ``text``."""
+    counties, provinces, cities, pat = _index()
+    votes: Counter[str] = Counter()
+    for src, w in ((title, 5), (text, 1)):
+        for m in pat.finditer(src):
+            # "X市" is a city as often as a county-level city; a county-level 市 is only taken
+            # when no 县/区/旗 is named at all (below)
+            votes[m.group(0)] += w
+    prov_votes = Counter(provinces[f] for f in provinces if f in title + text[:6000] and len(f) >= 2)
+    city_votes: Counter[tuple[str, str]] = Counter()
+    for f, places in cities.items():
+        if len(f) >= 3 and f in title + text[:6000]:
+            for pl in places:
+                city_votes[(pl.province, pl.city)] += 1
+    ranked = sorted(votes.items(), key=lambda kv: (not kv[0].endswith(("县", "区", "旗")), -kv[1]))
+    town = None
+    tm = Counter(m.group(1) for m in TOWN.finditer(title + "\n" + text[:8000]) if not m.group(1).startswith(("各", "个", "等")))
+    if tm:
+        town = tm.most_common(1)[0][0]
+    for form, _ in ranked:
+        places = counties[form]
+        if len(places) == 1:
+            return places[0], town, False
+        # several counties share the name: the one whose province or city the report names
+        scored = sorted(((city_votes.get((p.province, p.city), 0) * 2 + prov_votes.get(p.province, 0), i, p)
+                         for i, p in enumerate(places)), reverse=True)
+        if scored[0][0] > 0 and (len(scored) == 1 or scored[0][0] > scored[1][0]):
+            return scored[0][2], town, False
+        return None, town, True
+    # no county: a city-level report
+    if city_votes:
+        (p, c), _ = city_votes.most_common(1)[0]
+        return Place(p, c, None), town, False
+    if prov_votes:
+        return Place(prov_votes.most_common(1)[0][0], None, None), town, False
+    return None, town, False

@@ -1,0 +1,88 @@
+"""Shared helpers of the per-report rules: the contract's rounding rule applied to a stated figure,
+input precision (a rounded input widens what a recomputed figure may be), evidence and page lookup.
+
+Rounding decision (contract: "truncation is reported as info at most"): a stated figure that agrees
+only by truncation gives NO finding — truncating is a legitimate way to state a figure, and a reviewer
+cannot act on it. ``verdict`` still returns "truncate" so a rule may choose otherwise.
+"""
+from __future__ import annotations
+
+import re
+
+from pipeline.record.numbers import agrees, decimals, round_half_up, truncate
+
+_NUM = re.compile(r"\d[\d,，]*(?:\.\d+)?")
+
+
+def value_decimals(x: float) -> int:
+    """Decimals a float carries ('19.33' → 2, 80.0 → 0), after dropping float noise."""
+    s = f"{round(float(x), 6):.6f}".rstrip("0").rstrip(".")
+    return len(s.split(".")[1]) if "." in s else 0
+
+
+def stated_decimals(rec: dict, value: float, field: str | None = None, evidence: str | None = None) -> int:
+    """Decimals of a stated figure: rec["rounding"][field], else the figure as written in the evidence,
+    else what its float carries."""
+    if field and isinstance(rec.get("rounding"), dict) and rec["rounding"].get(field) is not None:
+        return int(rec["rounding"][field])
+    if evidence:
+        for m in _NUM.finditer(evidence):
+            t = m.group(0).replace(",", "").replace("，", "")
+            try:
+                if abs(float(t) - value) < 1e-9:
+                    return decimals(t)
+            except ValueError:
+                continue
+    return value_decimals(value)
+
+
+def half_ulp(x: float | None) -> float:
+    """Half a unit of the last stated digit: how far the true value of a rounded input may lie.
+    Whole numbers are taken as exact (counts, integer scores), else every integer would widen by ±0.5."""
+    if x is None:
+        return 0.0
+    nd = value_decimals(x)
+    return 0.0 if nd == 0 else 0.5 * 10 ** -nd
+
+
+def verdict(stated: float, num: float, den: float, nd: int, pct: bool = True) -> str | None:
+    """'round' / 'truncate' when ``stated`` agrees with num/den (×100 for a percent) under the rounding
+    rule, allowing for num and den being rounded themselves; None when it does not agree."""
+    k = 100.0 if pct else 1.0
+    c = num / den * k
+    hit = agrees(stated, c, nd)
+    if hit:
+        return hit
+    dn, dd = half_ulp(num), half_ulp(den)
+    if dn or dd:
+        lo = (num - dn) / (den + dd) * k
+        hi = (num + dn) / max(den - dd, 1e-12) * k
+        if round_half_up(lo, nd) - 1e-9 <= stated <= round_half_up(hi, nd) + 1e-9:
+            return "round"
+        if truncate(lo, nd) - 1e-9 <= stated <= truncate(hi, nd) + 1e-9:
+            return "truncate"
+    return None
+
+
+def fmt(x: float | None, nd: int = 2) -> str:
+    """A recomputed figure for a message: 28.906 → '28.91', 100.0 → '100'."""
+    if x is None:
+        return "—"
+    s = f"{round_half_up(x, nd):.{nd}f}"
+    return s.rstrip("0").rstrip(".") if "." in s else s
+
+
+def prov(rec: dict, field: str) -> tuple[str | None, int | None]:
+    """(evidence, page) of a scalar field from rec["provenance"]."""
+    p = (rec.get("provenance") or {}).get(field) or {}
+    return p.get("text"), p.get("page")
+
+
+def num(x) -> float | None:
+    """A number or None (tolerates strings and bools left by an extractor)."""
+    if x is None or isinstance(x, bool):
+        return None
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return None

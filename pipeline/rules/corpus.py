@@ -1,0 +1,177 @@
+"""Corpus rules: compare reports with each other (run over the whole warehouse after an ingest).
+
+Records are what ``pipeline.ingest.corpus_records`` builds: the ``reports`` columns, ``text`` (the
+full document text), ``problems`` and ``report_group`` (pipeline/dedupe.py). Only one rendition of
+each report group is judged, so a report stored as PDF and DOCX is neither its own peer nor its own
+copy.
+"""
+from __future__ import annotations
+
+import math
+import re
+import statistics
+import zlib
+from typing import Iterator
+
+from rapidfuzz import fuzz
+
+from .base import Rule
+
+
+def primaries(records: list[dict]) -> list[dict]:
+    """One record per report group (its primary; a record without group info is its own group)."""
+    return [r for r in records if (r.get("report_group") or r["doc_id"]) == r["doc_id"]]
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+class CostPerBeneficiaryOutlier(Rule):
+    id = "compare.cost_per_beneficiary_outlier"
+    severity = "warning"
+    corpus = True
+    doc = "cost per person served (spent / beneficiaries) far from the median of peer reports of the same programme"
+    template = ("人均成本 {actual} 元，同类报告中位数为 {expected} 元（相差 {ratio} 倍，稳健 z = {z}），"
+                "请核实支出金额与受益人数的口径是否一致")
+    min_peers = 4          # reports with a cost per person in the same programme, this one included
+    z_limit = 3.5          # |robust z| on log cost (Iglewicz–Hoaglin)
+    ratio_limit = 10.0     # or this many times above/below the others' median
+    min_mad = 0.25         # log units: below this the spread is noise, not a scale (avoids z blowing up)
+
+    def check_corpus(self, records: list[dict]) -> Iterator[dict]:
+        by_prog: dict[str, list[tuple[dict, float]]] = {}
+        for r in primaries(records):
+            spent, people = r.get("spent_wan"), r.get("beneficiaries")
+            if spent is None or not people or spent <= 0 or people <= 0:
+                continue
+            by_prog.setdefault(r.get("programme") or "", []).append((r, spent * 10000 / people))
+        for group in by_prog.values():
+            if len(group) < self.min_peers:
+                continue
+            logs = [math.log(c) for _, c in group]
+            med = statistics.median(logs)
+            mad = max(statistics.median(abs(x - med) for x in logs), self.min_mad)
+            for i, (r, cost) in enumerate(group):
+                z = 0.6745 * (logs[i] - med) / mad
+                others = statistics.median(c for j, (_, c) in enumerate(group) if j != i)
+                ratio = max(cost / others, others / cost)
+                if abs(z) > self.z_limit or ratio >= self.ratio_limit:
+                    yield self.finding(r["doc_id"], expected=_fmt(others), actual=_fmt(cost),
+                                       ratio=f"{ratio:.1f}", z=f"{z:.1f}",
+                                       evidence=f"支出 {_fmt(r['spent_wan'])} 万元 ÷ 受益 {r['beneficiaries']} 人")
+
+
+_SENT_END = re.compile(r"(?<=[。！？；!?;])")
+_NOT_WORD = re.compile(r"[^0-9A-Za-z\u4e00-\u9fff]+")
+_CITATION = re.compile(r"《[^》]{2,60}》")
+_CITES_POLICY = re.compile(r"^(?:根据|依据|按照|为贯彻|贯彻落实|为落实|依照)")
+
+
+def passages(text: str | None, min_chars: int) -> list[tuple[str, str]]:
+    """(reduced, original) sentences of at least ``min_chars`` letters/digits. Line breaks are
+    joined first: PDF text breaks lines inside sentences."""
+    flat = re.sub(r"\s*\n\s*", "", text or "")
+    out = []
+    for s in _SENT_END.split(flat):
+        red = _NOT_WORD.sub("", s)
+        if len(red) >= min_chars:
+            out.append((red, s.strip()))
+    return out
+
+
+def is_policy_citation(original: str) -> bool:
+    """Passages that quote or cite policy documents are shared by the whole genre."""
+    cited = sum(len(m.group(0)) for m in _CITATION.finditer(original))
+    return cited >= 0.3 * len(original) or (bool(_CITES_POLICY.match(original)) and "《" in original)
+
+
+def _unit(r: dict):
+    if r.get("subject"):
+        return ("subject", r["subject"])
+    if r.get("county"):
+        return ("county", r.get("province"), r.get("city"), r["county"])
+    return None
+
+
+class DuplicatePassage(Rule):
+    id = "text.duplicate_passage"
+    severity = "warning"
+    corpus = True
+    doc = "a substantive passage repeated near-verbatim in reports of different units (one finding per copy)"
+    template = "该段文字与其他单位的报告（{actual}）几乎逐字相同，请核实是否照搬他人报告"
+    min_chars = 60          # letters/digits in a passage worth comparing
+    similarity = 90.0       # rapidfuzz ratio on reduced text
+    genre_share = 0.5       # a passage in more than this share of reports is the genre's, not a copy
+    shingle = 8
+    sample_mod = 4          # keep shingles whose hash % sample_mod == 0: deterministic sampling
+    min_shared = 3          # sampled shingles two passages must share to be compared
+    max_per_doc = 20
+
+    def _sample(self, red: str) -> set[int]:
+        hs = {zlib.crc32(red[i:i + self.shingle].encode("utf-8")) for i in range(len(red) - self.shingle + 1)}
+        return {h for h in hs if h % self.sample_mod == 0}
+
+    def check_corpus(self, records: list[dict]) -> Iterator[dict]:
+        recs = [r for r in primaries(records) if r.get("text")]
+        n_groups = len(recs)
+        if n_groups < 2:
+            return
+        items: list[tuple[int, str, str]] = []            # (record index, reduced, original)
+        for ri, r in enumerate(recs):
+            seen = set()
+            for red, orig in passages(r["text"], self.min_chars):
+                if red not in seen and not is_policy_citation(orig):
+                    seen.add(red)
+                    items.append((ri, red, orig))
+        index: dict[int, list[int]] = {}
+        for k, (_, red, _) in enumerate(items):
+            for h in self._sample(red):
+                index.setdefault(h, []).append(k)
+        genre_limit = self.genre_share * n_groups
+        shared: dict[tuple[int, int], int] = {}
+        for posting in index.values():
+            if len({items[k][0] for k in posting}) > max(genre_limit, 2):
+                continue                                     # genre wording; also bounds the pair count
+            for x in range(len(posting)):
+                for y in range(x + 1, len(posting)):
+                    a, b = posting[x], posting[y]
+                    if items[a][0] != items[b][0]:
+                        shared[(a, b)] = shared.get((a, b), 0) + 1
+        parent: dict[int, int] = {}
+
+        def find(k: int) -> int:
+            parent.setdefault(k, k)
+            while parent[k] != k:
+                parent[k] = parent[parent[k]]
+                k = parent[k]
+            return k
+
+        for (a, b), n in sorted(shared.items()):
+            if n < self.min_shared:
+                continue
+            ua, ub = _unit(recs[items[a][0]]), _unit(recs[items[b][0]])
+            if ua is not None and ua == ub:
+                continue                                     # the same unit may reuse its own wording
+            if fuzz.ratio(items[a][1], items[b][1]) >= self.similarity:
+                ra, rb = find(a), find(b)
+                if ra != rb:
+                    parent[max(ra, rb)] = min(ra, rb)
+        clusters: dict[int, list[int]] = {}
+        for k in list(parent):
+            clusters.setdefault(find(k), []).append(k)
+        per_doc: dict[str, int] = {}
+        for root in sorted(clusters):
+            members = sorted(clusters[root])
+            docs = sorted({recs[items[k][0]]["doc_id"] for k in members})
+            if len(docs) < 2 or (n_groups >= 4 and len(docs) > genre_limit):
+                continue
+            done = set()
+            for k in members:
+                r = recs[items[k][0]]
+                if r["doc_id"] in done or per_doc.get(r["doc_id"], 0) >= self.max_per_doc:
+                    continue
+                done.add(r["doc_id"])
+                per_doc[r["doc_id"]] = per_doc.get(r["doc_id"], 0) + 1
+                yield self.finding(r["doc_id"], actual=", ".join(d for d in docs if d != r["doc_id"]),
+                                   evidence=items[k][2])

@@ -1,0 +1,42 @@
+"""Meta: core fields that could not be found, and sections of the standard outline that are missing."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from .base import Rule
+
+# (label, fields): the finding fires when every field of the group is missing
+CORE = (
+    ("总分", ("total_score",)),
+    ("评价等级", ("grade",)),
+    ("资金金额（预算安排/到位/支出）", ("allocated_wan", "received_wan", "spent_wan")),
+    ("评价年度", ("fiscal_year",)),
+    ("所属地区（省/县）", ("county", "province")),
+)
+
+
+class MissingField(Rule):
+    id = "meta.missing_field"
+    severity = "info"
+    doc = "a core field (total score, grade, amounts, year, region) could not be found"
+    template = "未能从报告中识别出{expected}，请人工查看原文补录或确认报告是否缺少该项。"
+    groups = CORE
+
+    def check(self, rec: dict) -> Iterator[dict]:
+        for label, fields in self.groups:
+            if all(rec.get(f) in (None, "") for f in fields):
+                yield self.finding(expected=label, actual="未识别", evidence=rec.get("title"))
+
+
+class MissingSection(Rule):
+    id = "meta.missing_section"
+    severity = "warning"
+    doc = "a section of the standard outline (基本情况, 评价结论/得分, 存在问题, 建议) is missing (False); unknown is not reported"
+    template = "报告中未找到“{expected}”部分，请确认报告是否缺少该章节。"
+    required = ("基本情况", "评价结论", "存在问题", "建议")
+
+    def check(self, rec: dict) -> Iterator[dict]:
+        secs = rec.get("sections") or {}
+        for name in self.required:
+            if secs.get(name) is False:  # absent key = not determined, not missing
+                yield self.finding(expected=name, actual="缺失", evidence=rec.get("title"))

@@ -1,0 +1,1 @@
+"""Tests (a package so `python -m tests.fuzz` runs)."""

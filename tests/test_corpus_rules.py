@@ -1,0 +1,114 @@
+"""The two corpus rules, on record lists shaped like pipeline.ingest.corpus_records builds them."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from pipeline.rules import REGISTRY, run_corpus
+
+COST = REGISTRY["compare.cost_per_beneficiary_outlier"]
+DUP = REGISTRY["text.duplicate_passage"]
+CJK = "财政资金项目绩效评价管理单位预算执行完成情况指标得分社会服务保障工作人员补助发放监督检查档案宣传政策"
+
+
+def filler(seed: int, n: int = 30) -> list[str]:
+    rnd = random.Random(seed)
+    return ["".join(rnd.choice(CJK) for _ in range(rnd.randint(25, 70))) + "。" for _ in range(n)]
+
+
+def rec(doc_id: str, county: str | None = None, text: str = "", **kw) -> dict:
+    r = {"doc_id": doc_id, "county": county, "province": None, "city": None, "subject": None, "programme": None,
+         "spent_wan": None, "beneficiaries": None, "text": text, "problems": [], "report_group": doc_id}
+    r.update(kw)
+    return r
+
+
+def costs(pairs, **kw) -> list[dict]:
+    return [rec(f"d{i}", f"县{i}", spent_wan=s, beneficiaries=b, **kw) for i, (s, b) in enumerate(pairs)]
+
+
+COST_CASES = [
+    {"title": "one report ten times dearer per person than its peers",
+     "input": [(10, 100), (12, 100), (9, 100), (11, 100), (100, 100)], "flagged": ["d4"]},
+    {"title": "one report ten times cheaper per person",
+     "input": [(10, 100), (12, 100), (9, 100), (11, 100), (1, 100)], "flagged": ["d4"]},
+    {"title": "ordinary spread: no outlier",
+     "input": [(10, 100), (15, 100), (9, 100), (20, 100), (25, 100)], "flagged": []},
+    {"title": "too few peers to judge",
+     "input": [(10, 100), (12, 100), (1000, 100)], "flagged": []},
+    {"title": "unknown beneficiaries or spending are not peers (never 0)",
+     "input": [(10, 100), (12, None), (None, 100), (11, 100), (1000, 100)], "flagged": []},
+    {"title": "a robust z beyond 3.5 on a tight cluster, below 10×",
+     "input": [(10, 100), (10.2, 100), (9.9, 100), (10.1, 100), (10, 100), (10.05, 100), (60, 100)], "flagged": ["d6"]},
+]
+
+
+@pytest.mark.parametrize("case", COST_CASES, ids=[c["title"] for c in COST_CASES])
+def test_cost_per_beneficiary_outlier(case):
+    found = list(COST.check_corpus(costs(case["input"])))
+    assert sorted(f["doc_id"] for f in found) == case["flagged"]
+    for f in found:
+        assert f["rule_id"] == COST.id and f["expected"] and f["actual"] and "万元" in f["evidence"]
+        float(f["expected"]), float(f["actual"])              # numbers the outliers view can cast
+
+
+def test_cost_outlier_compares_only_within_a_programme_and_one_rendition_per_report():
+    recs = costs([(10, 100), (12, 100), (9, 100), (11, 100)], programme="甲") + \
+        [rec("x", "外县", spent_wan=1000, beneficiaries=100, programme="乙")]
+    assert list(COST.check_corpus(recs)) == []                    # "乙" has no peers
+    recs = costs([(10, 100), (12, 100), (9, 100), (11, 100)])
+    recs.append(rec("pdf", "县0", spent_wan=1000, beneficiaries=100, report_group="d0"))   # not a primary
+    assert list(COST.check_corpus(recs)) == []
+
+
+COPIED = ("本项目在实施过程中建立了由分管领导牵头、业务股室具体负责、财务人员全程参与的工作机制，"
+          "对资金申报、审核、拨付和使用情况逐笔登记，确保补助对象信息准确、资金安全运行。")
+POLICY = "根据《中华人民共和国预算法》《中共中央国务院关于全面实施预算绩效管理的意见》及项目资金管理办法等有关规定开展本次评价工作，全面客观反映资金使用效益。"
+
+
+def corpus(n: int, copied_into=(), copy=COPIED, edit=lambda s: s, **kw) -> list[dict]:
+    out = []
+    for i in range(n):
+        sents = filler(100 + i)
+        if i in copied_into:
+            sents.insert(5, edit(copy) if i else copy)
+        out.append(rec(f"r{i}", f"县{i}", "\n".join(sents), **kw))
+    return out
+
+
+DUP_CASES = [
+    {"title": "verbatim passage in two counties' reports", "input": corpus(6, (1, 4)), "flagged": ["r1", "r4"]},
+    {"title": "near-verbatim: a county name and a number changed",
+     "input": corpus(6, (0, 3), edit=lambda s: s.replace("分管领导", "主要领导").replace("逐笔", "每笔")),
+     "flagged": ["r0", "r3"]},
+    {"title": "genre wording in most reports is not a copy", "input": corpus(6, (0, 1, 2, 3, 4)), "flagged": []},
+    {"title": "policy citations are not a copy", "input": corpus(6, (1, 4), copy=POLICY), "flagged": []},
+    {"title": "short passages are not compared", "input": corpus(6, (1, 4), copy="资金到位及时，管理规范。"),
+     "flagged": []},
+    {"title": "no shared passage", "input": corpus(6), "flagged": []},
+]
+
+
+@pytest.mark.parametrize("case", DUP_CASES, ids=[c["title"] for c in DUP_CASES])
+def test_duplicate_passage(case):
+    found = list(DUP.check_corpus(case["input"]))
+    assert sorted(f["doc_id"] for f in found) == case["flagged"]
+    for f in found:
+        assert "分管领导" in f["evidence"] or "领导" in f["evidence"]
+        assert f["actual"] and f["doc_id"] not in f["actual"]     # names the other copy
+
+
+def test_duplicate_passage_ignores_the_same_unit_and_the_same_report_in_two_formats():
+    same_unit = corpus(6, (1, 4))
+    same_unit[4]["county"] = same_unit[1]["county"]
+    assert list(DUP.check_corpus(same_unit)) == []
+    recs = corpus(6, (1,))
+    recs.append(dict(recs[1], doc_id="r1pdf", report_group="r1"))  # PDF rendition of r1
+    assert list(DUP.check_corpus(recs)) == []
+
+
+def test_run_corpus_runs_both_rules():
+    recs = corpus(5, (1, 4)) + costs([(10, 100), (12, 100), (9, 100), (11, 100), (500, 100)])
+    ids = {f["rule_id"] for f in run_corpus(recs)}
+    assert {COST.id, DUP.id} <= ids
