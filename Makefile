@@ -6,7 +6,7 @@ DIR     ?= corpus/samples
 DB      ?= warehouse/reports.duckdb
 STAMP   := $(VENV)/.installed
 
-.PHONY: setup test ingest audit report bench fuzz clean help
+.PHONY: setup test ingest audit report bench fuzz clean help setup-browser
 
 help:
 	@echo "make setup              create .venv with everything installed"
@@ -28,14 +28,30 @@ $(STAMP): pyproject.toml
 ingest: setup
 	$(BIN)/python -m pipeline ingest "$(DIR)" --db "$(DB)"
 
-test: setup
+test: setup setup-ocr
 	$(BIN)/python -m pytest -q
+
+# OCR for scanned PDFs (Debian packages). Never fails: without apt/root it says what to install.
+.PHONY: setup-ocr
+setup-ocr:
+	@command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx chi_sim || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo -n"; else SUDO=none; fi; \
+	  if [ "$$SUDO" != none ] && command -v apt-get >/dev/null 2>&1 && $$SUDO apt-get update -qq && \
+	     $$SUDO apt-get install -y -qq --no-install-recommends tesseract-ocr tesseract-ocr-chi-sim; then :; \
+	  else echo "OCR not installed: scanned PDFs will be reported as needs_ocr. Install it with: apt-get install tesseract-ocr tesseract-ocr-chi-sim / 未安装 OCR，扫描件将标记为 needs_ocr，请安装 tesseract-ocr 与 tesseract-ocr-chi-sim"; fi; }
 
 audit: setup
 	$(BIN)/python -m pipeline audit --db "$(DB)" --format xlsx --out audit.xlsx
 
 report: setup
 	$(BIN)/python -m pipeline report --db "$(DB)" --out report.html
+
+# headless Chromium for tests/test_report_html.py (best effort: needs root or sudo on Debian/Ubuntu)
+setup-browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    ($$SUDO apt-get update -qq && $$SUDO apt-get install -y --no-install-recommends chromium) || \
+	    echo "could not install chromium; install it by hand (apt-get install chromium) / 请手动安装 chromium"; }
 
 bench: setup
 	$(BIN)/python -m bench

@@ -309,34 +309,30 @@ def page_confidence(results: dict[int, list]) -> dict[int, float]:
 def mark_confidence(doc: Document, results: dict[int, list]) -> None:
     """Give paragraph/heading blocks on OCR'd pages the confidence of the lines they were
     built from (lines are matched in order inside the block text); warn about weak pages."""
-    by_page: dict[int, list[OcrLine]] = {}
-    for i, items in results.items():
-        by_page[i + 1] = [x for x in items if isinstance(x, OcrLine)]
-    cursor = {p: 0 for p in by_page}
+    lines = [x for i in sorted(results) for x in results[i] if isinstance(x, OcrLine)]
+    keys = [squash(normalize(x)) for x in lines]
+    page_conf = doc.meta.get("ocr_confidence") or {}
+    ocr_pages = {i + 1 for i in results}
+    cursor = 0
     for b in doc.blocks:
-        if b.kind == TABLE or b.page not in by_page or b.confidence is not None:
+        if b.kind == TABLE or b.page not in ocr_pages or b.confidence is not None:
             continue
         text = squash(b.text)
-        lines = by_page[b.page]
-        k, num, den = cursor[b.page], 0.0, 0
-        while k < len(lines):
-            key = squash(normalize(lines[k]))
-            if key and key in text:
-                num += lines[k].confidence * max(1, lines[k].weight)
-                den += max(1, lines[k].weight)
-                k += 1
-            elif den:
-                break
-            else:
-                k += 1
-                if k - cursor[b.page] > 3:     # furniture removed or no match: do not run away
-                    k = cursor[b.page]
-                    break
+        # the block's first line: the next OCR line found in its text (furniture lines that
+        # were dropped are skipped); then the lines that follow while they match
+        k = next((j for j in range(cursor, min(len(lines), cursor + 40)) if len(keys[j]) >= 2 and keys[j] in text),
+                 None)
+        num = den = 0.0
+        while k is not None and k < len(lines) and keys[k] and keys[k] in text:
+            w = max(1, lines[k].weight)
+            num, den = num + lines[k].confidence * w, den + w
+            k += 1
         if den:
-            cursor[b.page] = k
+            cursor = k
             b.confidence = round(num / den, 3)
-    conf = doc.meta.get("ocr_confidence") or {}
-    weak = [p for p, c in sorted(conf.items()) if c < LOW_CONFIDENCE]
+        elif b.page in page_conf:
+            b.confidence = page_conf[b.page]
+    weak = [p for p, c in sorted(page_conf.items()) if c < LOW_CONFIDENCE]
     if weak:
         doc.warnings.append(f"OCR confidence below {LOW_CONFIDENCE:.0%} on page(s) {', '.join(map(str, weak))}; "
                             "check these pages by eye / 扫描页识别可信度低，请人工核对")

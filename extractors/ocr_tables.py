@@ -63,29 +63,25 @@ def _close_gaps(ink: np.ndarray, gap: int) -> np.ndarray:
 
 
 def _segments(mask: np.ndarray, min_len: int) -> list[Seg]:
-    """Group rows of a run mask into segments: adjacent rows whose runs overlap form one line."""
-    segs: list[Seg] = []
-    rows = np.nonzero(mask.sum(axis=1) >= min_len)[0]
-    if rows.size == 0:
-        return segs
-    groups: list[list[int]] = [[int(rows[0])]]
-    for r in rows[1:]:
-        if r - groups[-1][-1] <= 2:
-            groups[-1].append(int(r))
-        else:
-            groups.append([int(r)])
-    for g in groups:
-        band = mask[g[0]:g[-1] + 1].any(axis=0)
-        xs = np.nonzero(band)[0]
-        # split the band where it has long gaps (two tables side by side, or text)
-        breaks = np.nonzero(np.diff(xs) > 20)[0]
-        start = 0
-        for b in list(breaks) + [xs.size - 1]:
-            lo, hi = int(xs[start]), int(xs[b])
-            if hi - lo >= min_len:
-                segs.append(Seg((g[0] + g[-1]) // 2, lo, hi, len(g)))
-            start = b + 1
-    return segs
+    """Runs of the mask, row by row, joined into segments: runs on nearby rows that overlap
+    are one (thick or slightly tilted) line; runs that only share rows stay apart."""
+    groups: list[list[int]] = []        # [first row, last row, lo, hi, rows]
+    active: list[list[int]] = []        # groups that reached one of the last rows
+    for r in np.nonzero(mask.sum(axis=1) >= min_len)[0]:
+        row = np.concatenate(([False], mask[r], [False]))
+        edges = np.nonzero(np.diff(row.astype(np.int8)))[0]
+        active = [g for g in active if r - g[1] <= 2]
+        for lo, hi in zip(edges[::2], edges[1::2] - 1):
+            if hi - lo + 1 < min_len:
+                continue
+            for g in active:
+                if r - g[1] <= 2 and lo <= g[3] and hi >= g[2]:
+                    g[1], g[2], g[3], g[4] = int(r), min(g[2], int(lo)), max(g[3], int(hi)), g[4] + 1
+                    break
+            else:
+                groups.append([int(r), int(r), int(lo), int(hi), 1])
+                active.append(groups[-1])
+    return [Seg((g[0] + g[1]) // 2, g[2], g[3], g[4]) for g in groups]
 
 
 def ruling_lines(gray: np.ndarray) -> tuple[list[Seg], list[Seg]]:
@@ -113,8 +109,15 @@ def _touch(hs: Seg, vs: Seg, tol: int) -> bool:
     return hs.lo - tol <= vs.pos <= hs.hi + tol and vs.lo - tol <= hs.pos <= vs.hi + tol
 
 
-def find_grids(gray: np.ndarray) -> list[Grid]:
-    """Tables drawn with ruling lines, top to bottom."""
+def find_grids(gray: np.ndarray, shrink: int = 2) -> list[Grid]:
+    """Tables drawn with ruling lines, top to bottom, in ``gray``'s pixel coordinates.
+    The search runs on an image ``shrink`` times smaller (darkest pixel of each block kept,
+    so thin rules survive): a quarter of the pixels, same answer at 300 dpi."""
+    if shrink > 1:
+        h, w = (gray.shape[0] // shrink) * shrink, (gray.shape[1] // shrink) * shrink
+        small = gray[:h, :w].reshape(h // shrink, shrink, w // shrink, shrink).min(axis=(1, 3))
+        return [Grid([y * shrink for y in g.ys], [x * shrink for x in g.xs], g.cells)
+                for g in find_grids(small, 1)]
     hsegs, vsegs = ruling_lines(gray)
     if len(hsegs) < 3 or len(vsegs) < 2:
         return []

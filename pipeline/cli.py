@@ -174,7 +174,8 @@ python -m pipeline audit --db warehouse/reports.duckdb --format xlsx --out audit
 python -m pipeline audit --db warehouse/reports.duckdb --import audit.xlsx  # keep reviewers' marks
 """))
     p.add_argument("--db", default=DEFAULT_DB)
-    p.add_argument("--format", choices=["csv", "json", "xlsx"], default="csv")
+    p.add_argument("--format", choices=["csv", "json", "xlsx"], default=None,
+                   help="default: from the --out suffix, else csv")
     p.add_argument("--out", help="output file (default: stdout for csv/json, audit.xlsx for xlsx)")
     p.add_argument("--import", dest="import_file", metavar="FILE", help="read reviewer marks from an exported XLSX")
     p.add_argument("--severity", choices=["error", "warning", "info"], help="only this severity and worse")

@@ -82,7 +82,7 @@ def hbar(items: list[tuple[str, float, str, str]], unit: str, log: bool = False,
     width, label_w, row_h, pad = 900, 220, 22, 90
     vals = [v for _, v, _, _ in items]
     scale = (lambda v: math.log10(max(v, 1e-9)) - lo) if log else (lambda v: max(v, 0.0))
-    lo = math.floor(math.log10(max(min(v for v in vals if v > 0) if any(v > 0 for v in vals) else 1, 1e-9))) if log else 0
+    lo = math.floor(math.log10(max(min(v for v in vals if v > 0) if any(v > 0 for v in vals) else 1, 1e-9))) - 1 if log else 0
     top = max(scale(v) for v in vals) or 1.0
     h = row_h * len(items) + 10
     out = [f'<svg class="{cls}" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{h}" '
@@ -160,7 +160,7 @@ def build_html(con) -> str:
     parts.append(scatter(pts, "资金到位率 %", "预算执行率 %"))
     parts.append(_table("t-exec", ["地区", "年度", "项目", "下达(万元)", "到位(万元)", "支出(万元)", "执行率(述)",
                                    "支出/到位", "支出/下达", "到位率(述)", "到位/下达"],
-                        ["<tr>" + "".join([_td(r["county"]), _td(r["fiscal_year"], 0), _td(r["programme"]),
+                        ["<tr>" + "".join([_td(r["county"]), _td(str(r["fiscal_year"] or "—")), _td(r["programme"]),
                                            _td(r["allocated_wan"], 4), _td(r["received_wan"], 4), _td(r["spent_wan"], 4),
                                            _td(r["execution_rate_pct"]), _td(r["execution_vs_received_pct"]),
                                            _td(r["execution_vs_allocated_pct"]), _td(r["arrival_rate_pct"]),
@@ -188,7 +188,7 @@ def build_html(con) -> str:
     ol = _q(con, "SELECT * FROM outliers ORDER BY metric, abs(coalesce(robust_z, 99)) DESC, doc_id")
     parts.append("<h2 id='outliers'>异常值 / Outliers</h2>")
     parts.append(_table("t-outliers", ["地区", "年度", "指标", "数值", "同类中位数", "稳健z", "来源", "说明", "doc_id"],
-                        ["<tr>" + "".join([_td(_place(r)), _td(r["fiscal_year"], 0), _td(r["metric"]), _td(r["value"]),
+                        ["<tr>" + "".join([_td(_place(r)), _td(str(r["fiscal_year"] or "—")), _td(r["metric"]), _td(r["value"]),
                                            _td(r["peer_median"]), _td(r["robust_z"]), _td(r["source"]),
                                            _td(r["message"]), _td(r["doc_id"])]) + "</tr>" for r in ol])
                  if ol else '<p class="note">未发现异常值 / no outliers</p>')

@@ -151,7 +151,11 @@ def rows_table(b: Block) -> list[dict] | None:
                 filled = [k for k, (n, _) in enumerate(names) if n]
             has_figure = any(_num(row[col[r]]) is not None for r in ("weight", "score")
                              if r in col and col[r] < len(row))
-            if filled == [0] and prev_deepest > 0 and has_figure and not dimension_of(names[0][0]) \
+            if len(names) == 3 and filled == [0, 2] and not dimension_of(names[0][0]) and above[0][0] \
+                    and dimension_of(above[0][0]):
+                # "实施保障 | | 制度健全性": a level-2 name pasted into the level-1 column
+                names = [above[0], names[0], names[2]]
+            elif filled == [0] and prev_deepest > 0 and has_figure and not dimension_of(names[0][0]) \
                     and names[0][1] is None:
                 # a row whose merged cells were lost in a paste: its name belongs at the level
                 # of the rows around it
@@ -354,15 +358,6 @@ def extract(doc: Document, rec: dict) -> None:
         if it["parent"] in rename:
             it["parent"] = rename[it["parent"]]
     items = _merge(level1_tables + multi)
-    # derived ancestors of a multi-level table: score from their children when no level-1 table says
-    for it in items:
-        if it.pop("_derived", False) and it["score"] is None:
-            kids = [k for k in items if k["parent"] == it["name"] and k["level"] == it["level"] + 1]
-            if kids and all(k["score"] is not None for k in kids):
-                it["score"] = round(sum(k["score"] for k in kids), 4)
-                it["source"] = "derived"
-            if it["weight"] is None and kids and all(k["weight"] is not None for k in kids):
-                it["weight"] = round(sum(k["weight"] for k in kids), 4)
     # the narrative fills indicators no table gave (and cells a table lost)
     have_dims = {dimension_of(it["name"]) for it in items if it["level"] == 1}
     for it in narrative(doc):
@@ -377,6 +372,15 @@ def extract(doc: Document, rec: dict) -> None:
         if it["level"] > 1 and multi:
             continue              # the table is the system; the narrative only fills its gaps
         items.append(it)
+    # derived ancestors of a multi-level table: score from their children when no level-1 table says
+    for it in items:
+        if it.pop("_derived", False) and it["score"] is None:
+            kids = [k for k in items if k["parent"] == it["name"] and k["level"] == it["level"] + 1]
+            if kids and all(k["score"] is not None for k in kids):
+                it["score"] = round(sum(k["score"] for k in kids), 4)
+                it["source"] = "derived"
+            if it["weight"] is None and kids and all(k["weight"] is not None for k in kids):
+                it["weight"] = round(sum(k["weight"] for k in kids), 4)
     # level-1 rows carry their dimension; deeper rows inherit it from their ancestors
     by_name = {}
     for it in items:

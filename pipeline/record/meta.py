@@ -36,7 +36,7 @@ def _title(doc: Document) -> tuple[str | None, int, int]:
             # a title broken over lines: take the short lines above it that carry no sentence mark
             while first > 0 and len(lines[first - 1][0]) <= 40 and not re.search(r"[。；：]", lines[first - 1][0]):
                 first -= 1
-            title = "".join(x[0] for x in lines[first:k + 1])
+            title = re.sub(r"\s+", "", "".join(x[0] for x in lines[first:k + 1]))
             if len(title) <= 120:
                 return title, lines[first][1], lines[k][2]
     return None, 0, 0
@@ -112,7 +112,7 @@ def _evaluator(doc: Document) -> tuple[str | None, int]:
 def _clean_firm(name: str) -> str | None:
     # drop what a sentence put in front of the name ("委托", "由", "聘请")
     name = re.sub(r"^.*?(?:委托|聘请|由|经|通过|同意|确定|选定|采购|评价机构为|评价机构是|机构)", "", name)
-    name = name.lstrip("（）()：: ").rstrip("：: ")
+    name = re.sub(r"^(?:名称|机构|单位)+", "", name.lstrip("（）()：: ").rstrip("：: "))
     if name.count("（") > name.count("）"):
         name += "）"
     if len(name) < 6 or re.search(r"财政|人民政府|管理局|委员会|人社局|本公司|我公司", name):

@@ -138,13 +138,13 @@ class ExecutionMasksArrival(Rule):
 class LowExecution(Rule):
     id = "funds.low_execution"
     severity = "warning"
-    doc = "execution below 60 % of the available funds (received, else allocated)"
+    doc = "execution below 60 % of the available funds (received, else allocated × arrival rate, else allocated)"
     template = "预算执行率仅{actual}%，低于{expected}%，请核实资金未使用的原因及结转安排。"
     threshold_pct = 60.0
 
     def check(self, rec: dict) -> Iterator[dict]:
         spent = num(rec.get("spent_wan"))
-        avail = num(rec.get("received_wan")) or num(rec.get("allocated_wan"))
+        avail = _arrival_pct(rec)[1] or num(rec.get("allocated_wan"))  # received, or allocated × stated arrival
         rate = spent / avail * 100 if spent is not None and avail else num(rec.get("execution_rate_pct"))
         if rate is None or rate >= self.threshold_pct:
             return

@@ -28,7 +28,7 @@ def clauses(rec: dict) -> Iterator[tuple[str, str, dict]]:
             continue
         text = re.sub(r"\s+", "", item["text"])
         for sent in _SENT.findall(text):
-            for cl in _CLAUSE.split(sent):
+            for cl in _CLAUSE.split(sent.rstrip("。！？!?；;")):
                 if cl:
                     yield cl, sent, item
 

@@ -70,7 +70,7 @@ SELECT COALESCE(p.category, '未分类') AS category,
        count(DISTINCT COALESCE(c.province, '') || '|' || COALESCE(c.city, '') || '|' || c.county)
            FILTER (WHERE c.county IS NOT NULL) AS n_counties,
        count(*) AS n_problems,
-       list(p.text ORDER BY length(p.text), p.doc_id, p.seq)[1:3] AS examples
+       list_sort(list_distinct(list(p.text)))[1:3] AS examples     -- up to three distinct texts
 FROM problems p JOIN canonical_reports c USING (doc_id)
 GROUP BY 1;
 

@@ -1,0 +1,1 @@
+"""Synthetic corpus generator (python -m corpus.generate) — see corpus/generate.py."""

@@ -1,0 +1,34 @@
+"""Meta rules (pipeline/rules/meta.py): a missing core field or a section marked missing; unknown is not missing."""
+from __future__ import annotations
+
+import pytest
+
+from tests.rulecase import findings, record
+
+FULL = dict(total_score=84.55, grade="良", allocated_wan=2.81, fiscal_year=2024, county="积石山县", province="甘肃省")
+SECS = {"基本情况": True, "评价结论": True, "存在问题": True, "建议": True}
+
+
+def what(rec):
+    return sorted((f["rule_id"], f["expected"]) for f in findings("meta", rec))
+
+
+CASES = [
+    ("all core fields and sections present: silent", record(**FULL, sections=SECS), []),
+    ("no total score fires for 总分", record(**dict(FULL, total_score=None)), [("meta.missing_field", "总分")]),
+    ("no grade fires for 评价等级", record(**dict(FULL, grade=None)), [("meta.missing_field", "评价等级")]),
+    ("only spent known: amounts are not missing",
+     record(**dict(FULL, allocated_wan=None, spent_wan=7.3)), []),
+    ("no amount at all fires once", record(**dict(FULL, allocated_wan=None)),
+     [("meta.missing_field", "资金金额（预算安排/到位/支出）")]),
+    ("province without county is a region", record(**dict(FULL, county=None)), []),
+    ("no region at all fires", record(**dict(FULL, county=None, province=None)), [("meta.missing_field", "所属地区（省/县）")]),
+    ("no year fires", record(**dict(FULL, fiscal_year=None)), [("meta.missing_field", "评价年度")]),
+    ("section marked False fires", record(**FULL, sections=dict(SECS, 建议=False)), [("meta.missing_section", "建议")]),
+    ("section key absent is unknown: silent", record(**FULL, sections={"基本情况": True}), []),
+]
+
+
+@pytest.mark.parametrize("title,rec,expected", CASES, ids=[c[0] for c in CASES])
+def test_meta_rules(title, rec, expected):
+    assert what(rec) == expected, title

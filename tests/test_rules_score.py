@@ -1,0 +1,115 @@
+"""Score-table rules (pipeline/rules/score.py): each case names what it proves; near misses must stay silent."""
+from __future__ import annotations
+
+import pytest
+
+from tests.rulecase import fired, ind, record
+
+L1_OK = [ind(1, "决策", 20, 19.33, 96.65), ind(1, "过程", 20, 8.33, 41.65), ind(1, "产出", 30, 24, 80.0),
+         ind(1, "效益", 30, 22, 73.33)]  # 73.66 in all
+
+CASES = [
+    # score.total_mismatch
+    ("total equals level-1 sum: silent", record(total_score=73.66, indicators=L1_OK), {}),
+    ("total off by 1 point fires", record(total_score=74.66, indicators=L1_OK), {"score.total_mismatch": "error"}),
+    ("total within rounding of 2-decimal parts: silent",
+     record(total_score=73.67, indicators=L1_OK[:3] + [ind(1, "效益", 30, 22.005)]), {}),
+    ("level-1 weights not 100 (row missing): total not judged",
+     record(total_score=90, indicators=L1_OK[:3]), {}),
+    ("narrative copies of indicators are ignored when a table exists",
+     record(total_score=73.66, indicators=L1_OK + [dict(ind(1, "决策", 20, 10), source="narrative")]), {}),
+    # score.child_sum_mismatch
+    ("children add up to parent: silent",
+     record(indicators=[ind(1, "决策", 20, 19, parent=None), ind(2, "项目立项", 8, 8, parent="决策"),
+                        ind(2, "绩效目标", 12, 11, parent="决策")]), {}),
+    ("children scores do not add up fires",
+     record(indicators=[ind(1, "决策", 20, 19), ind(2, "项目立项", 8, 8, parent="决策"),
+                        ind(2, "绩效目标", 12, 10, parent="决策")]), {"score.child_sum_mismatch": "error"}),
+    ("children weights do not add up fires once (scores then not judged)",
+     record(indicators=[ind(1, "决策", 20, 19), ind(2, "项目立项", 8, 8, parent="决策"),
+                        ind(2, "绩效目标", 10, 10, parent="决策")]), {"score.child_sum_mismatch": "error"}),
+    ("single child is not a sum: silent",
+     record(indicators=[ind(1, "决策", 20, 19), ind(2, "项目立项", 8, 8, parent="决策")]), {}),
+    # score.rate_mismatch
+    ("rate equals score/weight rounded: silent", record(indicators=[ind(2, "资金到位率", 3, 2, 66.67)]), {}),
+    ("rate that is a truncation (66.66 for 66.666…) gives no finding",
+     record(indicators=[ind(2, "资金到位率", 3, 2, 66.66)]), {}),
+    ("rate stated with one decimal agrees at one decimal: silent",
+     record(indicators=[ind(2, "资金到位率", 3, 2, 66.7)]), {}),
+    ("rate from a rounded score (8.33 of 8.333…) agrees: silent",
+     record(indicators=[ind(2, "过程", 20, 8.33, 41.67)]), {}),
+    ("wrong rate fires", record(indicators=[ind(2, "资金到位率", 3, 2, 76.67)]), {"score.rate_mismatch": "warning"}),
+    ("rate without weight is not judged", record(indicators=[ind(2, "资金到位率", None, 2, 76.67)]), {}),
+    # score.over_weight
+    ("score above weight fires", record(indicators=[ind(3, "制度执行", 4, 4.5)]), {"score.over_weight": "error"}),
+    ("negative score fires", record(indicators=[ind(3, "制度执行", 4, -1)]), {"score.over_weight": "error"}),
+    ("score equal to weight: silent", record(indicators=[ind(3, "制度执行", 4, 4)]), {}),
+    # weight.total_not_100
+    ("level-1 weights 20+20+30+25 fire", record(indicators=L1_OK[:3] + [ind(1, "效益", 25, 22)]),
+     {"weight.total_not_100": "warning"}),
+    ("only two level-1 rows read: not judged", record(indicators=L1_OK[:2]), {}),
+    ("three rows short of 100 may be a missed row: silent", record(indicators=L1_OK[:3]), {}),
+    ("three rows above 100 fire (no missing row explains an excess)",
+     record(indicators=L1_OK[:2] + [ind(1, "产出", 70, 60)]), {"weight.total_not_100": "warning"}),
+    # grade.band_mismatch
+    ("良 with 84.55 is right", record(total_score=84.55, grade="良"), {}),
+    ("优秀 spelled out with 96 is right", record(total_score=96.0, grade="优秀"), {}),
+    ("boundary 90 may be 良 or 优", record(total_score=90.0, grade="良"), {}),
+    ("boundary 80 may be 中", record(total_score=80.0, grade="中"), {}),
+    ("优 with 84.55 fires", record(total_score=84.55, grade="优"), {"grade.band_mismatch": "error"}),
+    ("差 with 73.66 fires", record(total_score=73.66, grade="差"), {"grade.band_mismatch": "error"}),
+    # number.restated_mismatch
+    ("total 96.00 and 96 agree", record(statements=[
+        {"quantity": "total_score", "value": 96.0, "text": "96.00分", "evidence": "自评分96.00分"},
+        {"quantity": "total_score", "value": 96.0, "text": "96分", "evidence": "得分96分"}]), {}),
+    ("total 73.66 and 73.7 agree (rounding)", record(statements=[
+        {"quantity": "total_score", "value": 73.66, "text": "73.66", "evidence": "a"},
+        {"quantity": "total_score", "value": 73.7, "text": "73.7", "evidence": "b"}]), {}),
+    ("total 84.55 and 85.55 fire", record(statements=[
+        {"quantity": "total_score", "value": 84.55, "text": "84.55分", "evidence": "a"},
+        {"quantity": "total_score", "value": 85.55, "text": "85.55分", "evidence": "b"}]),
+     {"number.restated_mismatch": "warning"}),
+    ("grade 优秀 and 优 agree", record(statements=[
+        {"quantity": "grade", "value": "优秀", "evidence": "a"}, {"quantity": "grade", "value": "优", "evidence": "b"}]), {}),
+    ("grade 良 and 优 fire", record(statements=[
+        {"quantity": "grade", "value": "良", "evidence": "a"}, {"quantity": "grade", "value": "优", "evidence": "b"}]),
+     {"number.restated_mismatch": "warning"}),
+    ("amount 73,278元 and 7.3278万元 agree", record(statements=[
+        {"quantity": "spent_wan", "value": 7.3278, "text": "73,278元", "evidence": "a"},
+        {"quantity": "spent_wan", "value": 7.33, "text": "7.33万元", "evidence": "b"}]), {}),
+    ("amount 25.35 and 25.53 万元 fire", record(statements=[
+        {"quantity": "allocated_wan", "value": 25.35, "text": "25.35万元", "evidence": "a"},
+        {"quantity": "allocated_wan", "value": 25.53, "text": "25.53万元", "evidence": "b"}]),
+     {"number.restated_mismatch": "warning"}),
+    # score.full_marks_despite_problem
+    ("full marks on 绩效目标合理性 while problems say 绩效目标设置不合理 fires",
+     record(indicators=[ind(3, "绩效目标合理性", 3, 3, parent="绩效目标")],
+            problems=[{"seq": 1, "text": "绩效目标设置不合理，实施方案不完备", "page": 9}]),
+     {"score.full_marks_despite_problem": "warning"}),
+    ("full marks on 制度执行有效性 while 管理制度不健全 fires",
+     record(indicators=[ind(3, "制度执行有效性", 4, 4)],
+            problems=[{"seq": 1, "text": "管理制度不健全，制度执行不到位", "page": 9}]),
+     {"score.full_marks_despite_problem": "warning"}),
+    ("deducted indicator with matching problem: silent",
+     record(indicators=[ind(3, "绩效目标合理性", 3, 2)],
+            problems=[{"seq": 1, "text": "绩效目标设置不合理", "page": 9}]), {}),
+    ("full marks but problem about another area: silent",
+     record(indicators=[ind(3, "资金到位率", 3, 3), ind(3, "政策宣传", 2, 2)],
+            problems=[{"seq": 1, "text": "绩效目标设置不合理", "page": 9}]), {}),
+    ("generic words shared (管理, 项目) are not a match",
+     record(indicators=[ind(3, "项目管理规范性", 3, 3)],
+            problems=[{"seq": 1, "text": "项目档案管理不规范", "page": 9}]), {}),
+    ("level-1 full marks are not judged",
+     record(indicators=[ind(1, "绩效目标", 20, 20)], problems=[{"seq": 1, "text": "绩效目标设置不合理", "page": 9}]), {}),
+]
+
+
+@pytest.mark.parametrize("title,rec,expected", CASES, ids=[c[0] for c in CASES])
+def test_score_rules(title, rec, expected):
+    assert fired("score", rec) == expected, title
+
+
+def test_messages_name_the_numbers():
+    from tests.rulecase import findings
+    f = findings("score", record(total_score=74.66, indicators=L1_OK))[0]
+    assert f["expected"] == "73.66" and f["actual"] == "74.66" and "73.66" in f["message"]

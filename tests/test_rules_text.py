@@ -1,0 +1,53 @@
+"""text.offtopic_boilerplate (pipeline/rules/text.py): a passage naming a programme the rest of the report never
+talks about fires; the report's own programme, cited policy titles and everyday administrative words do not."""
+from __future__ import annotations
+
+import pytest
+
+from tests.rulecase import findings, record
+
+TITLE = "某区国有企业退休人员社会化管理专项补助资金绩效自评报告"
+BODY = [
+    "我单位2023年国有企业退休人员社会化管理专项补助资金主要用于接收辖区国有企业退休人员，做好移交后的社会化管理服务工作。",
+    "全年接收国有企业退休人员385人，社会化管理工作覆盖9个社区，为退休人员提供活动场所和走访慰问等服务。",
+    "国有企业退休人员社会化管理专项补助资金严格按照规定用途使用，专款专用，退休人员满意度超过80%。",
+]
+OFF = ("我单位组建了绩效工作领导小组，明确职责分工，明确创建全省民族团结进步示范街道专项资金使用范围，"
+       "坚持厉行节约，有效发挥铸牢中华民族共同体意识开展民族团结进步示范创建工作专项资金的最大效能。")
+
+
+def story(*paras, section="主要经验及做法", kind="paragraph"):
+    return [{"text": p, "page": 4, "start": 0, "section": section, "kind": kind} for p in paras]
+
+
+R = "text.offtopic_boilerplate"
+CASES = [
+    ("a passage about another programme's fund fires", story(*BODY, OFF), True),
+    ("the report's own programme, named in full: silent", story(*BODY), False),
+    ("the other programme is the report's topic throughout: silent",
+     story(*BODY, OFF, "民族团结进步示范创建工作成效明显，铸牢中华民族共同体意识深入人心，共同体建设持续推进。",
+           "民族团结进步示范街道创建任务全面完成，中华民族共同体意识不断增强。"), False),
+    ("a cited policy title in 《》 is not a passage about that programme",
+     story(*BODY, "依照《中央财政衔接推进乡村振兴补助资金管理办法》规定的程序，对本项目资金的分配和使用进行了审核。"), False),
+    ("the basis section may cite other programmes", story(*BODY) + story(OFF, section="（二）评价依据"), False),
+    ("an action on funds (责令退回违规支出资金) is not a programme",
+     story(*BODY, "建议财政部门加强监督检查，对发现的问题责令限期整改并退回违规支出资金，确保资金安全。"), False),
+    ("a heading is never judged", story(*BODY) + story(OFF, kind="heading"), False),
+    ("a short passage is too little to judge", story(*BODY, "开展民族团结进步示范创建工作专项资金。"), False),
+]
+
+
+@pytest.mark.parametrize("title,narrative,fires", CASES, ids=[c[0] for c in CASES])
+def test_offtopic(title, narrative, fires):
+    got = findings("text", record(title=TITLE, programme="国有企业退休人员社会化管理专项补助资金", narrative=narrative))
+    assert bool([f for f in got if f["rule_id"] == R]) is fires, title
+
+
+def test_offtopic_evidence_is_the_passage():
+    f = findings("text", record(title=TITLE, narrative=story(*BODY, OFF)))[0]
+    assert f["evidence"].startswith("我单位组建了绩效工作领导小组") and "民族团结" in f["actual"] and f["page"] == 4
+
+
+def test_offtopic_works_without_a_title():
+    got = findings("text", record(title=None, narrative=story(*BODY, OFF)))
+    assert [f["rule_id"] for f in got] == [R]
