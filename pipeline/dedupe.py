@@ -20,8 +20,8 @@ from rapidfuzz import fuzz
 SHINGLE = 5            # characters per shingle
 N_HASH = 32            # MinHash functions
 BANDS = 8              # LSH bands (N_HASH / BANDS rows each): pairs with Jaccard ≳ 0.6 meet
-COMPARE_CHARS = 6000   # reduced-text prefix compared by rapidfuzz
-MIN_SIMILARITY = 92.0  # rapidfuzz ratio (0–100) to call two texts one report
+COMPARE_CHARS = 20000  # reduced-text prefix compared by rapidfuzz (OCR adds letterheads: compare whole texts)
+MIN_SIMILARITY = 90.0  # rapidfuzz ratio (0–100) to call two texts one report
 FORMAT_RANK = {"docx": 0, "txt": 1, "md": 1, "pdf": 2}
 
 _PAGE_MARKS = re.compile(r"第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|-\s*\d+\s*-|\[bookmark:[^\]]*\]")

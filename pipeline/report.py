@@ -74,6 +74,12 @@ def _place(r: dict) -> str:
     return f"{name} {extra}".strip()
 
 
+def _short(r: dict) -> str:
+    """Chart label: county and year (the programme is in the tooltip and the tables)."""
+    name = r.get("county") or r.get("city") or r.get("province") or "（地区不详）"
+    return f"{name[:10]} {r.get('fiscal_year') or ''}".strip()
+
+
 def hbar(items: list[tuple[str, float, str, str]], unit: str, log: bool = False, cls: str = "chart") -> str:
     """Horizontal bar chart as inline SVG. items: (label, value, colour, tooltip)."""
     items = [it for it in items if it[1] is not None]
@@ -90,7 +96,7 @@ def hbar(items: list[tuple[str, float, str, str]], unit: str, log: bool = False,
     for i, (label, v, color, tip) in enumerate(items):
         y = 5 + i * row_h
         w = max(1.0, (width - label_w - pad) * scale(v) / top)
-        out.append(f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{escape(label[:24])}</text>'
+        out.append(f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{escape(label[:16])}</text>'
                    f'<rect class="bar" x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 6}" fill="{color}">'
                    f'<title>{escape(tip)}</title></rect>'
                    f'<text x="{label_w + w + 4:.1f}" y="{y + 15}">{_num(float(v))}{escape(unit)}</text>')
@@ -145,7 +151,7 @@ def build_html(con) -> str:
                        for s in ("error", "warning", "info")) + "</div>"]
 
     parts.append("<h2 id='scores'>综合得分 / Total score by county</h2>")
-    parts.append(hbar([(_place(r), r["total_score"], GRADE_COLOR.get(r["grade"] or "", "#90a4ae"),
+    parts.append(hbar([(_short(r), r["total_score"], GRADE_COLOR.get(r["grade"] or "", "#90a4ae"),
                         f"{_place(r)}：{_num(r['total_score'])} 分 {r['grade'] or ''}") for r in cs], " 分",
                       cls="chart scores"))
 
@@ -156,7 +162,7 @@ def build_html(con) -> str:
     for r in cs:
         x = r["arrival_rate_pct"] if r["arrival_rate_pct"] is not None else r["arrival_rate_recomputed_pct"]
         y = r["execution_rate_pct"] if r["execution_rate_pct"] is not None else r["execution_vs_received_pct"]
-        pts.append((_place(r), x, y, GRADE_COLOR.get(r["grade"] or "", "#546e7a")))
+        pts.append((_short(r), x, y, GRADE_COLOR.get(r["grade"] or "", "#546e7a")))
     parts.append(scatter(pts, "资金到位率 %", "预算执行率 %"))
     parts.append(_table("t-exec", ["地区", "年度", "项目", "下达(万元)", "到位(万元)", "支出(万元)", "执行率(述)",
                                    "支出/到位", "支出/下达", "到位率(述)", "到位/下达"],
@@ -171,7 +177,7 @@ def build_html(con) -> str:
                  '<p class="note">支出 ÷ 受益人数（元/人），对数刻度；红色为与同类报告相差悬殊者。</p>')
     cost_rows = sorted((r for r in cs if r["cost_per_beneficiary_yuan"] is not None),
                        key=lambda r: -r["cost_per_beneficiary_yuan"])
-    parts.append(hbar([(_place(r), r["cost_per_beneficiary_yuan"],
+    parts.append(hbar([(_short(r), r["cost_per_beneficiary_yuan"],
                         "#c62828" if r["lead_doc_id"] in out_docs else "#5c6bc0",
                         f"{_place(r)}：支出 {_num(r['spent_wan'], 4)} 万元 ÷ {_num(r['beneficiaries'])} 人")
                        for r in cost_rows], " 元", log=True, cls="chart cost"))

@@ -84,6 +84,10 @@ DUP_CASES = [
      "flagged": ["r0", "r3"]},
     {"title": "genre wording in most reports is not a copy", "input": corpus(6, (0, 1, 2, 3, 4)), "flagged": []},
     {"title": "policy citations are not a copy", "input": corpus(6, (1, 4), copy=POLICY), "flagged": []},
+    {"title": "central-policy background and the sentence continuing it (这项工作…) are not a copy",
+     "input": corpus(6, (1, 4), copy="实行社会化管理是党中央、国务院的重要决策部署，是深化改革的重要内容。"
+                                     "积极推进这项工作，对于提升服务水平、保障合法权益、整合服务资源、提高管理效能、"
+                                     "确保退休人员共享发展成果、推动形成长效管理机制都具有十分重要的现实意义和深远的历史影响。"), "flagged": []},
     {"title": "short passages are not compared", "input": corpus(6, (1, 4), copy="资金到位及时，管理规范。"),
      "flagged": []},
     {"title": "no shared passage", "input": corpus(6), "flagged": []},

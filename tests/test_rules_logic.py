@@ -57,3 +57,18 @@ def test_evidence_is_the_sentence_and_page_is_kept():
     from tests.rulecase import findings
     f = findings("logic", record(**FULL, narrative=story(UNDONE)))[0]
     assert "未按照计划开展相关工作" in f["evidence"] and f["page"] == 5
+
+
+MORE = [
+    ("相关工作尚未开展 fires", record(**FULL, narrative=story("截至评价日，相关工作尚未开展。")),
+     {"logic.full_execution_unimplemented": "error"}),
+    ("a method (对资金未到位的原因进行追溯分析) is not a finding",
+     record(**FULL, narrative=story("对资金使用不合规或资金未到位的原因进行追溯分析。")), {}),
+    ("the method section is not read", record(**FULL, narrative=story(UNDONE, section="（三）评价方法")), {}),
+    ("已完成全部任务，无未完成事项 is denied", record(**FULL, narrative=story("已完成全部任务，无未完成项目任务。")), {}),
+]
+
+
+@pytest.mark.parametrize("title,rec,expected", MORE, ids=[c[0] for c in MORE])
+def test_logic_scope(title, rec, expected):
+    assert fired("logic", rec) == expected, title

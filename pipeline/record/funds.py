@@ -52,6 +52,32 @@ def _rates(doc: Document, label: str) -> list[find.Hit]:
     return hits
 
 
+SOURCE_AMOUNT = re.compile(rf"(中央|省级?|市级?|州级?|县级?|区级?)[\u4e00-\u9fff]{{0,14}}?(?:资金|补助|配套)[^。；\d]{{0,4}}?(?P<v>{find.NUM})\s*(?P<u>{find.AMOUNT_UNIT})")
+
+
+def _split_by_source(doc: Document, hits: list[find.Hit]) -> tuple[list[find.Hit], list[dict]]:
+    """"下达省级…资金1.00万元，中央…资金6.00万元": the allocation is the sum of its parts
+    when one sentence lists it by source without a total."""
+    out, parts_all = [], []
+    for h in hits:
+        sent_start = max(doc.text.rfind(c, 0, h.label_start) for c in "。；\n") + 1
+        sent_end_c = [i for i in (doc.text.find(c, h.end) for c in "。；\n") if i != -1]
+        sent_end = min(sent_end_c) if sent_end_c else len(doc.text)
+        sent = doc.text[sent_start:sent_end]
+        parts = list(SOURCE_AMOUNT.finditer(sent))
+        if len(parts) >= 2 and not re.search(r"合计|共计|总计|共\s*\d", sent) and \
+                any(sent_start + m.start("v") == h.start for m in parts):
+            vals = [numbers.parse_amount(m.group("v") + m.group("u")) for m in parts]
+            total = round(sum(v for v in vals if v is not None), 6)
+            out.append(find.Hit(total, f"{total}万元", h.start, sent_start + parts[-1].end(), h.label_start))
+            for m, v in zip(parts, vals):
+                parts_all.append({"name": m.group(1), "kind": "source", "allocated_wan": v, "received_wan": None,
+                                  "spent_wan": None, "page": doc.page_at(h.start), "evidence": sent[:300]})
+        else:
+            out.append(h)
+    return out, parts_all
+
+
 def _choose(hits: list[find.Hit]) -> find.Hit | None:
     """The value the report states most often; on a tie, the first stated."""
     if not hits:
@@ -68,7 +94,8 @@ def _not_in_indicator_text(doc: Document, h: find.Hit) -> bool:
 
 
 def extract(doc: Document, rec: dict) -> None:
-    fields = (("allocated_wan", _amounts(doc, ALLOCATED)), ("received_wan", _amounts(doc, RECEIVED, gap=12)),
+    allocated, by_source = _split_by_source(doc, _amounts(doc, ALLOCATED))
+    fields = (("allocated_wan", allocated), ("received_wan", _amounts(doc, RECEIVED, gap=12)),
               ("spent_wan", _amounts(doc, SPENT, gap=20)), ("carryover_wan", _amounts(doc, CARRY, gap=12)))
     for field, hits in fields:
         hits = [h for h in hits if _not_in_indicator_text(doc, h)]
@@ -76,10 +103,6 @@ def extract(doc: Document, rec: dict) -> None:
         if h is not None:
             rec[field] = round(h.value, 6)
             rec["provenance"][field] = h.prov(doc)
-        for x in hits:
-            rec["statements"].append({"quantity": field, "value": round(x.value, 6), "text": x.text,
-                                      "page": doc.page_at(x.start), "evidence": x.evidence(doc), "start": x.start,
-                                      "where": "amount"})
     for field, label in (("execution_rate_pct", EXEC_RATE), ("arrival_rate_pct", ARRIVAL_RATE)):
         hits = [h for h in _rates(doc, label) if _not_in_indicator_text(doc, h)]
         h = _choose(hits)
@@ -90,7 +113,7 @@ def extract(doc: Document, rec: dict) -> None:
         for x in hits:
             rec["statements"].append({"quantity": field, "value": x.value, "text": x.text,
                                       "page": doc.page_at(x.start), "evidence": x.evidence(doc), "start": x.start})
-    rec["fund_sources"] = funding_tables(doc)
+    rec["fund_sources"] = funding_tables(doc) or by_source
     rec["expense_details"], rec["expense_total_yuan"] = expense_table(doc)
 
 

@@ -65,6 +65,9 @@ class CostPerBeneficiaryOutlier(Rule):
 _SENT_END = re.compile(r"(?<=[。！？；!?;])")
 _NOT_WORD = re.compile(r"[^0-9A-Za-z\u4e00-\u9fff]+")
 _CITATION = re.compile(r"《[^》]{2,60}》")
+_BACK_REF = re.compile(r"^[^，。]{0,6}?(?:这|此|该|上述|前述)")
+_QUOTE = re.compile(r"“[^”]{4,}”")
+_POLICY_VOICE = re.compile(r"党中央|国务院|决策部署|重要指示|中央精神")
 _CITES_POLICY = re.compile(r"^(?:根据|依据|按照|为贯彻|贯彻落实|为落实|依照)")
 
 
@@ -81,9 +84,12 @@ def passages(text: str | None, min_chars: int) -> list[tuple[str, str]]:
 
 
 def is_policy_citation(original: str) -> bool:
-    """Passages that quote or cite policy documents are shared by the whole genre."""
+    """Passages that quote, cite or restate policy are shared by the whole genre: citations of
+    documents (《…》), quotations (“…”), and the central-policy background every report restates."""
     cited = sum(len(m.group(0)) for m in _CITATION.finditer(original))
-    return cited >= 0.3 * len(original) or (bool(_CITES_POLICY.match(original)) and "《" in original)
+    quoted = sum(len(m.group(0)) for m in _QUOTE.finditer(original))
+    return (cited >= 0.3 * len(original) or quoted >= 0.5 * len(original) or bool(_POLICY_VOICE.search(original))
+            or (bool(_CITES_POLICY.match(original)) and "《" in original))
 
 
 def _unit(r: dict):
@@ -119,9 +125,11 @@ class DuplicatePassage(Rule):
             return
         items: list[tuple[int, str, str]] = []            # (record index, reduced, original)
         for ri, r in enumerate(recs):
-            seen = set()
-            for red, orig in passages(r["text"], self.min_chars):
-                if red not in seen and not is_policy_citation(orig):
+            seen, policy = set(), False
+            for red, orig in passages(r["text"], 1):
+                # a sentence that opens by pointing back (这项工作…) continues the policy it follows
+                policy = is_policy_citation(orig) or (policy and bool(_BACK_REF.match(orig)))
+                if len(red) >= self.min_chars and red not in seen and not policy:
                     seen.add(red)
                     items.append((ri, red, orig))
         index: dict[int, list[int]] = {}

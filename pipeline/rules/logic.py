@@ -14,9 +14,12 @@ _CLAUSE = re.compile(r"[，,：:]")
 # A clause holding one of these tokens is not a statement that something failed: it denies (未发现…),
 # is conditional or a question (如/若/是否), a plan or recommendation (应/要/避免/确保), or a scoring rule (扣分).
 SCOPE_TOKENS = {"如", "若", "如果", "假如", "一旦", "是否", "有无", "避免", "防止", "杜绝", "确保", "保证", "应", "应当",
-                "应该", "需", "需要", "须", "必须", "要", "要求", "扣", "扣分", "得分", "分值", "评分", "不得", "严禁", "以免"}
+                "应该", "需", "需要", "须", "必须", "要", "要求", "扣", "扣分", "得分", "分值", "评分", "不得", "严禁", "以免",
+                # a method described (对…未到位的原因进行分析) or an alternative (或) is not a finding
+                "或", "或者", "分析", "追溯", "梳理", "核实", "评判", "判断"}
 DENIALS = ("未发现", "没有发现", "未见", "不存在", "无", "并非", "杜绝", "未出现", "没有出现")
-SKIP_SECTIONS = ("建议", "措施", "评分标准", "指标解释", "评价标准", "评价方法", "评价原则")
+SKIP_SECTIONS = ("建议", "措施", "评分标准", "指标解释", "评价标准", "评价方法", "评价原则", "评价思路", "技术路线",
+                 "评价内容", "评价重点", "工作方案")
 
 
 def clauses(rec: dict) -> Iterator[tuple[str, str, dict]]:

@@ -93,9 +93,11 @@ class ChildSumMismatch(Rule):
                     continue  # weights already disagree: a row is missing or misread, one finding is enough
                 s = sum(kv)
                 if abs(s - pv) > sum_tolerance(kv + [pv], self.tolerance):
+                    # children weights short of the parent may be a row the extraction missed: warn only
+                    sev = "warning" if key == "weight" and s < pv else None
                     if key == "weight":
                         weights_ok = False
-                    yield self.finding(expected=fmt(s), actual=fmt(pv), name=name, what=what,
+                    yield self.finding(expected=fmt(s), actual=fmt(pv), name=name, what=what, severity=sev,
                                        evidence=p.get("evidence") or _ev([p] + kids), page=p.get("page"))
 
 

@@ -1,0 +1,1 @@
+"""make bench — speed, memory and accuracy on synthetic corpora (python -m bench)."""

@@ -1,0 +1,120 @@
+"""The problems a report lists and the recommendations it makes, as items, whatever their
+numbering (（一）, 1., （1）, 一是, —, ①) — from a section of the body or from a form table's
+存在问题 / 相关建议 cell."""
+from __future__ import annotations
+
+import re
+
+from extractors.model import Block, Document
+
+PROBLEM_HEAD = re.compile(r"(存在|发现|主要)的?(主要)?问题|问题(及|和|与)?(原因|分析|不足)|^问题$|不足之处")
+ADVICE_HEAD = re.compile(r"建议|改进措施|整改措施|改进意见|意见和建议|对策")
+OTHER_HEAD = re.compile(r"经验|做法|成效|附件|佐证|结论|情况|说明|声明|致谢|局限")
+ITEM_START = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}[、.．]|\d{1,2}\s*[、.．](?!\d)|"
+                        r"[①②③④⑤⑥⑦⑧⑨⑩]|[一二三四五六七八九十]是|[—–\-•·●■◆]\s*|(?:问题|建议)[一二三四五六七八九十\d]{1,2}[：:])")
+STRIP_NUMBER = re.compile(r"^\s*(?:第[一二三四五六七八九十]+[，,、]?|[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}[、.．]|"
+                          r"\d{1,2}\s*[、.．]|[①②③④⑤⑥⑦⑧⑨⑩]|[一二三四五六七八九十]是|[—–\-•·●■◆]|(?:问题|建议)[一二三四五六七八九十\d]{1,2}[：:])\s*")
+
+
+def _section(doc: Document, head_pat: re.Pattern, stop_pat: re.Pattern) -> list[Block] | None:
+    """The blocks under the last heading that matches ``head_pat`` and has items under it."""
+    blocks = doc.blocks
+    best = None
+    for i, b in enumerate(blocks):
+        if b.kind == "table":
+            continue
+        is_head = (b.kind == "heading" and len(b.text) <= 40) or (b.kind == "paragraph" and len(b.text) <= 14)
+        if not is_head or not head_pat.search(b.text):
+            continue
+        other = ADVICE_HEAD if head_pat is PROBLEM_HEAD else PROBLEM_HEAD
+        combined = bool(other.search(b.text)) or bool(re.search(r"经验|做法", b.text))
+        level = b.level if b.kind == "heading" else 99
+        body = []
+        for nb in blocks[i + 1:]:
+            if nb.kind == "heading" and nb.level is not None and level != 99 and nb.level <= level:
+                break
+            if nb.kind == "heading" and not combined and stop_pat.search(nb.text) and len(nb.text) <= 40:
+                break
+            if nb.kind == "paragraph" and len(nb.text) <= 14 and stop_pat.search(nb.text):
+                break
+            if level == 99 and nb.kind == "heading" and nb.level is not None and nb.level <= 2:
+                break
+            body.append(nb)
+            if len(body) > 80:
+                break
+        if _items(body):
+            # prefer a heading about this alone ("存在的问题") over a combined one ("经验、问题和建议"),
+            # and a body section over a short form cell
+            rank = (combined or bool(OTHER_HEAD.search(b.text) and head_pat is PROBLEM_HEAD and "问题" not in b.text[-4:]),
+                    level == 99)
+            if best is None or rank < best[0]:
+                best = (rank, body)
+    return best[1] if best else None
+
+
+def _items(body: list[Block]) -> list[tuple[str, int | None]]:
+    """Item texts: the sub-headings when there are any, else the numbered paragraphs, else the
+    clauses of a paragraph numbered inline ("1.…；2.…；3.…")."""
+    heads = [b for b in body if b.kind == "heading"]
+    if len(heads) >= 2:
+        lvl = min(b.level or 9 for b in heads)
+        top = [b for b in heads if (b.level or 9) == lvl]
+        if len(top) >= 2:
+            out = []
+            for b in top:
+                # a heading that is only a number or a label: take the paragraph after it
+                out.append((_clean(b.text), b.page))
+            return [(t, p) for t, p in out if len(t) >= 4]
+    paras = [b for b in body if b.kind == "paragraph" and ITEM_START.match(b.text)]
+    if len(paras) >= 2:
+        return [(_clean(b.text), b.page) for b in paras if len(_clean(b.text)) >= 4]
+    for b in body:
+        parts = re.split(r"(?:(?<=[；;。])|^)\s*(?=\d{1,2}\s*[、.．]|[（(]\d{1,2}[）)]|[①②③④⑤⑥⑦⑧⑨⑩])", b.text)
+        parts = [p for p in parts if p.strip() and ITEM_START.match(p)]
+        if len(parts) >= 2:
+            return [(_clean(p), b.page) for p in parts]
+    if len(body) >= 2 and all(b.kind == "paragraph" for b in body[:2]):
+        return [(_clean(b.text), b.page) for b in body if len(b.text) >= 8][:10]
+    return []
+
+
+def _clean(t: str) -> str:
+    t = STRIP_NUMBER.sub("", STRIP_NUMBER.sub("", t.strip()))
+    return t.strip("；;。 ")[:400]
+
+
+def _from_tables(doc: Document, pat: re.Pattern) -> list[tuple[str, int | None]]:
+    """A form table's 存在问题 cell: the items are in the cell next to the label."""
+    for b in doc.tables():
+        g = b.grid()
+        for r, row in enumerate(g):
+            for j, c in enumerate(row):
+                if len(c) <= 10 and pat.search(c):
+                    nxt = next((x for x in row[j + 1:] if x and x != c), None)
+                    if not nxt and r + 1 < len(g):
+                        nxt = g[r + 1][j]
+                    if nxt:
+                        parts = re.split(r"(?<=[；;。])\s*|\n", nxt)
+                        parts = [_clean(p) for p in parts if len(_clean(p)) >= 4]
+                        if parts:
+                            return [(p, b.page) for p in parts]
+    return []
+
+
+def extract(doc: Document, rec: dict) -> None:
+    try:
+        from pipeline.taxonomy import categorize
+    except ImportError:
+        categorize = None
+    for field, head, stop in (("problems", PROBLEM_HEAD, ADVICE_HEAD), ("recommendations", ADVICE_HEAD, OTHER_HEAD)):
+        body = _section(doc, head, stop)
+        items = _items(body) if body else []
+        if not items:
+            items = _from_tables(doc, head)
+        out = []
+        for k, (text, page) in enumerate(items, 1):
+            it = {"seq": k, "text": text, "page": page}
+            if field == "problems":
+                it["category"] = categorize(text) if categorize else None
+            out.append(it)
+        rec[field] = out
