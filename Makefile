@@ -6,7 +6,7 @@ DIR     ?= corpus/samples
 DB      ?= warehouse/reports.duckdb
 STAMP   := $(VENV)/.installed
 
-.PHONY: setup test ingest audit report bench fuzz clean help setup-browser
+.PHONY: setup test ingest audit report bench fuzz clean help setup-browser setup-bench
 
 help:
 	@echo "make setup              create .venv with everything installed"
@@ -53,7 +53,14 @@ setup-browser:
 	    ($$SUDO apt-get update -qq && $$SUDO apt-get install -y --no-install-recommends chromium) || \
 	    echo "could not install chromium; install it by hand (apt-get install chromium) / 请手动安装 chromium"; }
 
-bench: setup
+# LibreOffice + Noto CJK render the synthetic PDFs (docx → pdf with a real CJK text layer)
+setup-bench:
+	@command -v soffice >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi 'Noto.*CJK' || \
+	  { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    ($$SUDO apt-get update -qq && $$SUDO apt-get install -y --no-install-recommends libreoffice-writer fonts-noto-cjk) || \
+	    echo "could not install LibreOffice; the bench runs without PDFs (apt-get install libreoffice-writer fonts-noto-cjk) / 未能安装 LibreOffice，基准测试将不含 PDF"; }
+
+bench: setup setup-bench
 	$(BIN)/python -m bench
 
 fuzz: setup

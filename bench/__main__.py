@@ -51,7 +51,7 @@ def ensure_corpus(n: int, seed: int, share: float) -> Path:
     if have < n:
         log(f"generating reports {have}..{n - 1} into {d.relative_to(ROOT)} (cached for next runs)")
         t0 = time.perf_counter()
-        generate(n, seed, d, mix, share, start=have, quiet=False)
+        generate(n, seed, d, mix, share, start=have, quiet=False, jobs=os.cpu_count() or 1)
         man.write_text(json.dumps({"n": n, "seed": seed, "share": share, "mix": mix}))
         log(f"generated {n - have} reports in {time.perf_counter() - t0:.1f} s")
     return d
@@ -119,13 +119,13 @@ def summarise(n: int, workers: int, run: dict, data: dict, truths: dict[str, dic
     status: dict[str, int] = {}
     for r in logs:
         status[r["status"]] = status.get(r["status"], 0) + 1
-    # pages: as the pipeline counted them; TXT/DOCX have no pages, so their generator estimate stands in
+    # pages: PDF as the pipeline counted them; TXT/DOCX have no real pages, so the generator's estimate stands in
     by_stem = {Path(r["source_path"]).stem: r for r in logs}
     pages = 0
     per_fmt: dict[str, dict] = {}
     for st, t in truths.items():
         r = by_stem.get(st, {})
-        pg = r.get("pages") or max(1, round(t.get("chars", 0) / 650))
+        pg = (r.get("pages") if t["format"] == "pdf" else None) or max(1, round(t.get("chars", 0) / 650))
         pages += pg
         f = per_fmt.setdefault(t["format"], dict(docs=0, pages=0, worker_s=0.0))
         f["docs"] += 1
@@ -210,11 +210,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--planted-share", type=float, default=0.35)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="workers for the N-worker runs")
     ap.add_argument("--speedup-size", type=int, default=None,
-                    help="corpus size for the 1-vs-N workers run (default: the middle size)")
+                    help="corpus size for the 1-vs-N workers run (default: the smallest size)")
+    ap.add_argument("--budget-s", type=float, default=1080.0,
+                    help="wall-clock budget: a run predicted to end past it is skipped and noted (default 1080 s)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
     a = ap.parse_args(argv)
     sizes = [20] if a.quick else sorted({int(x) for x in a.sizes.split(",") if x.strip()})
-    sp_size = a.speedup_size or sizes[len(sizes) // 2]
+    sp_size = a.speedup_size or sizes[0]
+    skipped: list[str] = []
+
+    def fits(n: int, s_per_doc: float | None, what: str) -> bool:
+        """Skip a run that would end past the budget (predicted from the last run's time per doc)."""
+        if s_per_doc is None:
+            return True
+        left = a.budget_s - (time.perf_counter() - t_all)
+        if n * s_per_doc + 10 > left:
+            skipped.append(f"{what}: predicted {n * s_per_doc:.0f} s > {left:.0f} s left of --budget-s {a.budget_s:.0f}")
+            log("skipped " + skipped[-1])
+            return False
+        return True
     t_all = time.perf_counter()
 
     t0 = time.perf_counter()
@@ -223,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
 
     runs, last = [], None
     for n in sizes:
+        if not fits(n, runs[-1]["s_per_doc_wall"] if runs else None, f"ingest n={n}"):
+            continue
         view, truths = corpus_view(src, n)
         log(f"ingest n={n} workers={a.workers}")
         run = run_ingest(view, a.workers, f"n{n}-w{a.workers}")
@@ -232,15 +248,14 @@ def main(argv: list[str] | None = None) -> int:
         last = (n, view, truths, data)
 
     # 1 worker vs N on one size
-    view, truths = corpus_view(src, sp_size)
-    log(f"ingest n={sp_size} workers=1 (speed-up)")
-    one = run_ingest(view, 1, f"n{sp_size}-w1")
-    one_sum = summarise(sp_size, 1, one, read_db(one["db"]), truths)
+    one_sum = many = None
     many = next((r for r in runs if r["n"] == sp_size), None)
-    if many is None:
-        many_run = run_ingest(view, a.workers, f"n{sp_size}-w{a.workers}")
-        many = summarise(sp_size, a.workers, many_run, read_db(many_run["db"]), truths)
-    runs.append(one_sum)
+    if many and fits(sp_size, many["s_per_doc_wall"] * a.workers, f"ingest n={sp_size} workers=1"):
+        view, truths = corpus_view(src, sp_size)
+        log(f"ingest n={sp_size} workers=1 (speed-up)")
+        one = run_ingest(view, 1, f"n{sp_size}-w1")
+        one_sum = summarise(sp_size, 1, one, read_db(one["db"]), truths)
+        runs.append(one_sum)
 
     n_big, view_big, truths_big, data_big = last
     pdfs = sorted(p.resolve() for p in view_big.iterdir() if p.suffix == ".pdf")
@@ -262,15 +277,17 @@ def main(argv: list[str] | None = None) -> int:
         "pages_per_s": big["pages_per_s"],
         "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
         "per_doc_time_growth": round(big["s_per_doc_wall"] / small["s_per_doc_wall"], 3),
+        "per_doc_time_growth_sizes": [sizes[0], n_big],
         "per_doc_time_growth_worker_s": (round(big["s_per_doc_worker"] / small["s_per_doc_worker"], 3)
                                          if small["s_per_doc_worker"] else None),
         "baseline_pypdfium2_text_pages_per_s": base.get("baseline_pypdfium2_text_pages_per_s"),
         "baseline_pdfplumber_text_pages_per_s": base.get("baseline_pdfplumber_text_pages_per_s"),
         "pdf_ingest_pages_per_s": pdf_fmt.get("pages_per_worker_s"),
         "pdf_baselines": base,
-        "workers_speedup": {"n": sp_size, "workers": a.workers, "wall_s_1": one_sum["wall_s"],
-                            "wall_s_n": many["wall_s"],
-                            "speedup": round(one_sum["wall_s"] / many["wall_s"], 3) if many["wall_s"] else None},
+        "workers_speedup": ({"n": sp_size, "workers": a.workers, "wall_s_1": one_sum["wall_s"],
+                             "wall_s_n": many["wall_s"], "speedup": round(one_sum["wall_s"] / many["wall_s"], 3)}
+                            if one_sum and many else None),
+        "skipped": skipped,
         **acc,
         "runs": runs,
         "generation_s": round(gen_s, 1),

@@ -155,39 +155,54 @@ def docx_to_pdf(docx_files: list[Path], out_dir: Path, batch: int = 40) -> None:
 
 
 # ---------------------------------------------------------------- driver
+def _write_one(args: tuple) -> tuple[dict, str | None]:
+    """Write report idx (TXT/DOCX, or the DOCX to convert); returns (truth, docx path to convert)."""
+    idx, seed, out, tmp, formats, share, has_soffice = args
+    fmt = format_of(seed, idx, formats)
+    if fmt == "pdf" and not has_soffice:
+        fmt = "docx"
+    spec = make_spec(seed, idx, planted_rule(idx, share))
+    blocks = build_blocks(spec)
+    name = stem(seed, idx)
+    job = None
+    if fmt == "txt":
+        (out / f"{name}.txt").write_text(to_txt(blocks), encoding="utf-8")
+    elif fmt == "docx":
+        (out / f"{name}.docx").write_bytes(to_docx_bytes(blocks))
+    else:
+        (tmp / f"{name}.docx").write_bytes(to_docx_bytes(blocks))
+        job = str(tmp / f"{name}.docx")
+    t = truth(spec, f"{name}.{fmt}", fmt)
+    t["chars"] = sum(len(b[1]) if b[0] == "p" else len(b[2]) if b[0] == "h" else 0 for b in blocks)
+    (out / f"{name}.json").write_text(json.dumps(t, ensure_ascii=False, indent=1), encoding="utf-8")
+    return t, job
+
+
 def generate(n: int, seed: int, out: str | Path, formats: list[str] | None = None,
-             planted_share: float = 0.35, start: int = 0, quiet: bool = True) -> list[dict]:
-    """Write reports start..n-1 into out; returns their truth dicts. Existing files are rewritten."""
+             planted_share: float = 0.35, start: int = 0, quiet: bool = True, jobs: int = 1) -> list[dict]:
+    """Write reports start..n-1 into out; returns their truth dicts. Existing files are rewritten.
+    jobs > 1 writes reports in that many processes (the output does not depend on it)."""
     formats = formats or list(FORMATS)
     bad = [f for f in formats if f not in FORMATS]     # repeats are allowed: they weight the mix
     if bad:
         raise ValueError(f"unknown format(s) {bad}; use txt, docx, pdf")
-    if "pdf" in formats and not soffice():
+    has_soffice = soffice() is not None
+    if "pdf" in formats and not has_soffice:
         print("warning: LibreOffice (soffice) not found — PDF reports are written as DOCX instead; "
               "install it with `make setup-bench` / 未找到 LibreOffice，PDF 改为 DOCX", file=sys.stderr)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    truths, pdf_jobs = [], []
     tmp = Path(tempfile.mkdtemp(prefix="jixiao-gen-"))
+    work = [(idx, seed, out, tmp, formats, planted_share, has_soffice) for idx in range(start, n)]
     try:
-        for idx in range(start, n):
-            fmt = format_of(seed, idx, formats)
-            if fmt == "pdf" and not soffice():
-                fmt = "docx"
-            spec = make_spec(seed, idx, planted_rule(idx, planted_share))
-            blocks = build_blocks(spec)
-            name = stem(seed, idx)
-            if fmt == "txt":
-                (out / f"{name}.txt").write_text(to_txt(blocks), encoding="utf-8")
-            elif fmt == "docx":
-                (out / f"{name}.docx").write_bytes(to_docx_bytes(blocks))
-            else:
-                (tmp / f"{name}.docx").write_bytes(to_docx_bytes(blocks))
-                pdf_jobs.append(tmp / f"{name}.docx")
-            t = truth(spec, f"{name}.{fmt}", fmt)
-            t["chars"] = sum(len(b[1]) if b[0] == "p" else len(b[2]) if b[0] == "h" else 0 for b in blocks)
-            truths.append(t)
-            (out / f"{name}.json").write_text(json.dumps(t, ensure_ascii=False, indent=1), encoding="utf-8")
+        if jobs > 1 and len(work) > 8:
+            from concurrent.futures import ProcessPoolExecutor
+            with ProcessPoolExecutor(jobs) as ex:
+                done = list(ex.map(_write_one, work, chunksize=8))
+        else:
+            done = [_write_one(w) for w in work]
+        truths = [t for t, _ in done]
+        pdf_jobs = [Path(j) for _, j in done if j]
         if pdf_jobs:
             t0 = time.perf_counter()
             docx_to_pdf(pdf_jobs, out)
@@ -210,10 +225,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--formats", default="txt,docx,pdf", help="comma list of txt,docx,pdf (default all three)")
     ap.add_argument("--planted-share", type=float, default=0.35,
                     help="share of reports with one planted inconsistency (default 0.35)")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="writer processes (default: all cores)")
     a = ap.parse_args(argv)
     t0 = time.perf_counter()
     ts = generate(a.n, a.seed, a.out, [f.strip() for f in a.formats.split(",") if f.strip()], a.planted_share,
-                  quiet=False)
+                  quiet=False, jobs=a.jobs)
     planted = sum(1 for t in ts if t["planted"])
     print(f"{len(ts)} reports ({planted} with a planted inconsistency) in {a.out} "
           f"({time.perf_counter() - t0:.1f} s)")

@@ -116,3 +116,11 @@ def test_run_corpus_runs_both_rules():
     recs = corpus(5, (1, 4)) + costs([(10, 100), (12, 100), (9, 100), (11, 100), (500, 100)])
     ids = {f["rule_id"] for f in run_corpus(recs)}
     assert {COST.id, DUP.id} <= ids
+
+
+def test_programme_names_that_differ_only_in_generic_words_are_peers():
+    from pipeline.rules.corpus import programme_groups
+    names = ["2023年某事项补助资金项目", "某事项专项补助资金", "甲县某事项财政补助资金项目重点绩效评价", "农田建设项目"]
+    recs = [rec(f"g{i}", "甲县", programme=n) for i, n in enumerate(names)]
+    groups = sorted(sorted(r["doc_id"] for r in g) for g in programme_groups(recs))
+    assert groups == [["g0", "g1", "g2"], ["g3"]]

@@ -40,6 +40,11 @@ def _beneficiaries(doc: Document) -> tuple[int | None, dict | None]:
             where[v] = h.prov(doc)
             if m.group("q"):
                 where[v]["qualifier"] = m.group("q")
+    # a total the report breaks down ("共22,526人，其中：…") is the population it serves
+    for m in PARTS.finditer(doc.text):
+        v = numbers.parse_number(m.group("total"))
+        if v and int(v) in votes:
+            votes[int(v)] += 2
     if not votes:
         return None, None
     best = max(votes.values())

@@ -27,6 +27,34 @@ def _fmt(x: float) -> str:
     return f"{x:.2f}".rstrip("0").rstrip(".")
 
 
+_GENERIC = re.compile(r"绩效评价|评价报告|自评|重点|项目|专项|专用|资金|经费|财政|补助|补贴|奖补|中央|省级|市级|县级|"
+                      r"\d{4}年度?|[（）()\s]")
+
+
+def programme_key(r: dict) -> str:
+    """The programme name without the region, the year and the words every programme name has."""
+    name = r.get("programme") or ""
+    for k in ("province", "city", "county"):
+        if r.get(k):
+            name = name.replace(r[k], "")
+    return _GENERIC.sub("", name)
+
+
+def programme_groups(recs: list[dict], similarity: float = 80.0) -> list[list[dict]]:
+    """Reports of the same programme: programme names are free text ("…补助资金项目" vs "…专项补助资金"),
+    so names are reduced (``programme_key``) and grouped when alike; unknown programmes form one group."""
+    groups: list[tuple[str, list[dict]]] = []
+    for r in sorted(recs, key=lambda r: (programme_key(r), r["doc_id"])):
+        key = programme_key(r)
+        for gkey, members in groups:
+            if (not key and not gkey) or (key and gkey and fuzz.partial_ratio(key, gkey) >= similarity):
+                members.append(r)
+                break
+        else:
+            groups.append((key, [r]))
+    return [m for _, m in groups]
+
+
 class CostPerBeneficiaryOutlier(Rule):
     id = "compare.cost_per_beneficiary_outlier"
     severity = "warning"
@@ -40,13 +68,10 @@ class CostPerBeneficiaryOutlier(Rule):
     min_mad = 0.25         # log units: below this the spread is noise, not a scale (avoids z blowing up)
 
     def check_corpus(self, records: list[dict]) -> Iterator[dict]:
-        by_prog: dict[str, list[tuple[dict, float]]] = {}
-        for r in primaries(records):
-            spent, people = r.get("spent_wan"), r.get("beneficiaries")
-            if spent is None or not people or spent <= 0 or people <= 0:
-                continue
-            by_prog.setdefault(r.get("programme") or "", []).append((r, spent * 10000 / people))
-        for group in by_prog.values():
+        known = [r for r in primaries(records) if r.get("spent_wan") is not None and r.get("beneficiaries")
+                 and r["spent_wan"] > 0 and r["beneficiaries"] > 0]
+        for members in programme_groups(known):
+            group = [(r, r["spent_wan"] * 10000 / r["beneficiaries"]) for r in members]
             if len(group) < self.min_peers:
                 continue
             logs = [math.log(c) for _, c in group]
