@@ -166,7 +166,7 @@ def test_ten_mb_single_line_is_bounded(tmp_path):
     huge = write(folder / "huge.txt", huge_single_line(10))
     good = write(folder / "good.txt", good_report_text(1))
     db = tmp_path / "w.duckdb"
-    proc = run_cli("ingest", str(folder), "--db", str(db), "--workers", "2", "--timeout", "4", "--quiet")
+    proc = run_cli("ingest", str(folder), "--db", str(db), "--workers", "2", "--timeout", "3", "--quiet")
     assert proc.returncode == 0, proc.stderr[-2000:]
     log = log_by_path(db)
     status, error, _, _ = log[str(huge)][0]
