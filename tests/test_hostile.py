@@ -166,8 +166,8 @@ def test_ten_mb_single_line_is_bounded(tmp_path):
     huge = write(folder / "huge.txt", huge_single_line(10))
     good = write(folder / "good.txt", good_report_text(1))
     db = tmp_path / "w.duckdb"
-    proc = run_cli("ingest", str(folder), "--db", str(db), "--workers", "2", "--timeout", "3", "--quiet")
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    s = _api_ingest(folder, db, timeout=5.0)
+    assert s.files == 2
     log = log_by_path(db)
     status, error, _, _ = log[str(huge)][0]
     assert status in {"ok", "skipped", "failed"}
@@ -256,7 +256,7 @@ def test_runaway_file_is_stopped_and_batch_goes_on(tmp_path, monkeypatch):
         return real(path, *a, **k)
     monkeypatch.setattr(runner, "process_file", maybe_hang)
     t0 = time.monotonic()
-    s = _api_ingest(folder, tmp_path / "w.duckdb", timeout=1.0)
+    s = _api_ingest(folder, tmp_path / "w.duckdb", timeout=3.0)
     assert time.monotonic() - t0 < 60       # not a timing assert: the hang is 120 s, so it was killed
     log = log_by_path(tmp_path / "w.duckdb")
     status, error, _, _ = log[str(slow)][0]

@@ -16,7 +16,8 @@ from . import find, numbers
 
 PEOPLE = r"(?:人|名|户|人次)"
 SERVE = re.compile(r"接收|管理|服务|覆盖|受益|惠及|纳入|移交|帮扶|资助|补助|救助|慰问|享受|发放|培训|就业|参保|资助")
-NOT_SERVED = re.compile(r"应发|实发|问卷|调查|参与.{0,4}调查|死亡|工作人员|职工|干部|专家|评价组|人员经费|联系不上|有误|人口")
+NOT_SERVED = re.compile(r"应发|实发|问卷|调查|参与.{0,4}调查|死亡|工作人员|干部|专家|评价组|人员经费|联系不上|有误|户籍人口|常住人口|总人口")
+DIRECT = re.compile(r"(?:惠及|受益|服务|覆盖|帮扶|资助|救助|补助)[\u4e00-\u9fff]{0,8}$")
 COUNT = re.compile(rf"(?P<q>超过|不少于|不低于|近|约|共计|共|累计|合计)?\s*(?P<v>\d[\d,]*|[一二两三四五六七八九十百千万]+)\s*(?P<u>{PEOPLE})(?![\u4e00-\u9fff]{{0,1}}[均次/])")
 
 
@@ -28,13 +29,15 @@ def _beneficiaries(doc: Document) -> tuple[int | None, dict | None]:
         if not SERVE.search(clause) or NOT_SERVED.search(clause[max(0, clause.find(m.group("v")) - 12):
                                                               clause.find(m.group("v")) + 12]):
             continue
-        if not re.search(r"退休|人员|对象|群众|学生|农户|群体|居民|老人|儿童|残疾|困难|优抚|职工", clause):
+        if not re.search(r"退休|人员|对象|群众|学生|农户|群体|居民|老人|儿童|残疾|困难|优抚|职工|人口", clause) \
+                and not DIRECT.search(doc.text[max(0, m.start() - 12):m.start()]):
             continue
         v = numbers.parse_number(m.group("v"))
         if v is None or v < 1 or v != int(v):
             continue
         v = int(v)
-        votes[v] += 1
+        # "惠及4,215人", "服务对象183,500人": the verb right before the figure says what it counts
+        votes[v] += 3 if DIRECT.search(doc.text[max(0, m.start() - 12):m.start()]) else 1
         if v not in where:
             h = find.Hit(v, m.group(0), m.start("v"), m.end(), m.start())
             where[v] = h.prov(doc)

@@ -33,6 +33,16 @@ def _amounts(doc: Document, label: str, gap: int = 36) -> list[find.Hit]:
     return hits
 
 
+def _arrived(doc: Document) -> list[find.Hit]:
+    """The amount before the verb: "资金1.35亿元全部到位", "7万元已足额拨付到位"."""
+    hits = []
+    for m in re.finditer(rf"(?P<v>{find.NUM})\s*(?P<u>{find.AMOUNT_UNIT})(?:资金)?(?:已|均已|已经)?(?:全部|足额|全额)?(?:拨付)?到位", doc.text):
+        v = numbers.parse_amount(m.group("v") + m.group("u"))
+        if v is not None:
+            hits.append(find.Hit(v, m.group(0), m.start("v"), m.end(), m.start()))
+    return hits
+
+
 def _rates(doc: Document, label: str) -> list[find.Hit]:
     hits = []
     for m in re.finditer(label, doc.text):
@@ -95,7 +105,7 @@ def _not_in_indicator_text(doc: Document, h: find.Hit) -> bool:
 
 def extract(doc: Document, rec: dict) -> None:
     allocated, by_source = _split_by_source(doc, _amounts(doc, ALLOCATED))
-    fields = (("allocated_wan", allocated), ("received_wan", _amounts(doc, RECEIVED, gap=12)),
+    fields = (("allocated_wan", allocated), ("received_wan", _amounts(doc, RECEIVED, gap=12) + _arrived(doc)),
               ("spent_wan", _amounts(doc, SPENT, gap=20)), ("carryover_wan", _amounts(doc, CARRY, gap=12)))
     for field, hits in fields:
         hits = [h for h in hits if _not_in_indicator_text(doc, h)]

@@ -256,6 +256,9 @@ def _table_totals(doc: Document, b: Block, rec: dict) -> None:
 NARRATIVE = re.compile(
     r"(?P<name>[\u4e00-\u9fff“”]{2,16}?)(?:指标)?\s*[（(]\s*(?:指标)?(?:分值|满分|标准分|权重)\s*(?P<w>\d+(?:\.\d+)?)\s*分?\s*[，,、；;]\s*"
     r"(?:实际|评价|自评)?得分\s*(?P<s>\d+(?:\.\d+)?)\s*分?\s*[）)]")
+COLON_SCORE = re.compile(
+    r"^(?P<name>[\u4e00-\u9fff“”]{2,16}?)(?:指标)?\s*[：:]\s*(?:指标)?(?:分值|满分|标准分|权重)\s*(?P<w>\d+(?:\.\d+)?)\s*分?\s*[，,、；;]\s*"
+    r"(?:实际|评价|自评)?得分\s*(?P<s>\d+(?:\.\d+)?)\s*分")
 STD_SCORE = re.compile(r"(?:标准|指标)?(?:分值|标准得分|满分)\s*(?P<w>\d+(?:\.\d+)?)\s*分\s*[，,；;]\s*(?:评价|实际|自评)?得分\s*(?P<s>\d+(?:\.\d+)?)\s*分")
 
 
@@ -269,6 +272,8 @@ def narrative(doc: Document) -> list[dict]:
             continue
         t = b.text
         m = NARRATIVE.search(t)
+        if not m:
+            m = COLON_SCORE.match(re.sub(r"^[（(]?[\d一二三四五六七八九十]+[）)、.．]?\s*", "", t))
         if m and (b.kind == "heading" or m.start() < 8):
             name = _clean_name(m.group("name"))[0].strip("“”")
             w, s = float(m.group("w")), float(m.group("s"))
@@ -372,15 +377,20 @@ def extract(doc: Document, rec: dict) -> None:
         if it["level"] > 1 and multi:
             continue              # the table is the system; the narrative only fills its gaps
         items.append(it)
-    # derived ancestors of a multi-level table: score from their children when no level-1 table says
-    for it in items:
-        if it.pop("_derived", False) and it["score"] is None:
-            kids = [k for k in items if k["parent"] == it["name"] and k["level"] == it["level"] + 1]
-            if kids and all(k["score"] is not None for k in kids):
+    # derived ancestors of a multi-level table: scored from their children, deepest first
+    for lvl in (2, 1):
+        for it in items:
+            if it["level"] != lvl or not it.get("_derived"):
+                continue
+            it.pop("_derived", None)
+            kids = [k for k in items if k["parent"] == it["name"] and k["level"] == lvl + 1]
+            if it["score"] is None and kids and all(k["score"] is not None for k in kids):
                 it["score"] = round(sum(k["score"] for k in kids), 4)
                 it["source"] = "derived"
             if it["weight"] is None and kids and all(k["weight"] is not None for k in kids):
                 it["weight"] = round(sum(k["weight"] for k in kids), 4)
+    for it in items:
+        it.pop("_derived", None)
     # level-1 rows carry their dimension; deeper rows inherit it from their ancestors
     by_name = {}
     for it in items:

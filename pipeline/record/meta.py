@@ -15,7 +15,22 @@ GRADE_WORD = r"(优秀|良好|中等|合格|不合格|较差|优|良|中|差)"
 FIRM = re.compile(r"([\u4e00-\u9fff（）()]{4,40}?(?:有限责任公司|股份有限公司|有限公司|会计师事务所(?:（(?:特殊)?普通合伙）)?"
                   r"|事务所(?:（(?:特殊)?普通合伙）)?|研究院|研究中心|咨询中心))")
 FIRM_LABEL = r"(?:评价机构(?:名称)?|第三方(?:评价)?机构(?:名称)?|评价单位|受托(?:方|单位|机构)|报告出具单位)"
-DATE = r"(20\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"
+DATE = r"(20\d\d|二[〇零○]\S{2})\s*年\s*(\d{1,2}|[一二三四五六七八九十]{1,2})\s*月\s*(\d{1,3}|[一二三四五六七八九十]{1,3})\s*日"
+
+
+def _iso(y: str, m: str, d: str) -> str | None:
+    """'二〇二四', '六', '二十八' → '2024-06-28'."""
+    import cn2an
+    try:
+        if not y.isdigit():
+            y = "".join(str("〇一二三四五六七八九".index(c.replace("零", "〇").replace("○", "〇"))) for c in y)
+        mo = int(m) if m.isdigit() else int(cn2an.cn2an(m, "smart"))
+        da = int(d) if d.isdigit() else int(cn2an.cn2an(d, "smart"))
+    except (ValueError, KeyError):
+        return None
+    if not (1 <= mo <= 12 and 1 <= da <= 31):
+        return None
+    return "%s-%02d-%02d" % (y, mo, da)
 
 
 def _title(doc: Document) -> tuple[str | None, int, int]:
@@ -88,15 +103,19 @@ def _evaluator(doc: Document) -> tuple[str | None, int]:
     text = doc.text
     # a firm named right after its label wins ("评价机构（盖章）：…"), then the firm named most
     for m in re.finditer(FIRM_LABEL + r"[^。\n]{0,12}?[：:\s]\s*", text):
-        fm = FIRM.match(text, m.end()) or FIRM.match(re.sub(r"\s+", "", text[m.end():m.end() + 80]))
+        squeezed = re.sub(r"\s+", "", text[m.end():m.end() + 80])
+        fm = FIRM.match(text, m.end())
+        src = text
+        if not fm:
+            fm, src = FIRM.match(squeezed), squeezed
         if fm:
-            name = _clean_firm(fm.group(1))
+            name = _clean_firm(_firm_at(src, fm))
             if name:
                 return name, m.end()
     names = Counter()
     pos = {}
     for fm in FIRM.finditer(text):
-        name = _clean_firm(fm.group(1))
+        name = _clean_firm(_firm_at(text, fm))
         if name:
             names[name] += 1
             pos.setdefault(name, fm.start())
@@ -109,9 +128,20 @@ def _evaluator(doc: Document) -> tuple[str | None, int]:
     return None, 0
 
 
+FIRM_TAIL = re.compile(r"有限责任公司|有限公司|（(?:特殊)?普通合伙）|\((?:特殊)?普通合伙\)")
+
+
+def _firm_at(text: str, m: re.Match) -> str:
+    """The matched firm name, with a legal-form tail the short match left off
+    ("…会计师事务所" + "有限公司")."""
+    name = m.group(1)
+    t = FIRM_TAIL.match(text, m.end(1))
+    return name + t.group(0) if t else name
+
+
 def _clean_firm(name: str) -> str | None:
     # drop what a sentence put in front of the name ("委托", "由", "聘请")
-    name = re.sub(r"^.*?(?:委托|聘请|由|经|通过|同意|确定|选定|采购|评价机构为|评价机构是|机构)", "", name)
+    name = re.sub(r"^.*(?:委托|聘请|由|经|通过|同意|确定|选定|采购|评价机构为|评价机构是|机构)", "", name)
     name = re.sub(r"^(?:名称|机构|单位)+", "", name.lstrip("（）()：: ").rstrip("：: "))
     if name.count("（") > name.count("）"):
         name += "）"
@@ -152,9 +182,9 @@ def _report_date(doc: Document) -> tuple[str | None, int]:
                 continue
             mm = re.fullmatch(r"[^。，；\n]{0,40}?" + DATE, b.text.strip())
             if mm:
-                return "%s-%02d-%02d" % (mm.group(1), int(mm.group(2)), int(mm.group(3))), b.start
+                return _iso(mm.group(1), mm.group(2), mm.group(3)), b.start
         return None, 0
-    return "%s-%02d-%02d" % (m.group(1), int(m.group(2)), int(m.group(3))), m.start(1)
+    return _iso(m.group(1), m.group(2), m.group(3)), m.start(1)
 
 
 TOTAL_LABEL = (r"(?:总得分|综合得分|最终得分|评价总分|总分|自评(?:总)?得?分|评价得分|绩效评价得分|综合评分|评分结果|"

@@ -52,27 +52,45 @@ def _section(doc: Document, head_pat: re.Pattern, stop_pat: re.Pattern) -> list[
     return best[1] if best else None
 
 
+FAMILIES = [
+    ("cn_paren", re.compile(r"^\s*[（(][一二三四五六七八九十]{1,3}[）)]")),
+    ("num_paren", re.compile(r"^\s*[（(]\d{1,2}[）)]")),
+    ("cn", re.compile(r"^\s*[一二三四五六七八九十]{1,3}[、.．]")),
+    ("num", re.compile(r"^\s*\d{1,2}\s*[、.．](?!\d)")),
+    ("circle", re.compile(r"^\s*[①②③④⑤⑥⑦⑧⑨⑩]")),
+    ("shi", re.compile(r"^\s*[一二三四五六七八九十]是")),
+    ("dash", re.compile(r"^\s*[—–\-•·●■◆]")),
+    ("label", re.compile(r"^\s*(?:问题|建议)[一二三四五六七八九十\d]{1,2}[：:]")),
+]
+
+
+def _family(text: str) -> str | None:
+    for name, pat in FAMILIES:
+        if pat.match(text):
+            return name
+    return None
+
+
 def _items(body: list[Block]) -> list[tuple[str, int | None]]:
-    """Item texts: the sub-headings when there are any, else the numbered paragraphs, else the
-    clauses of a paragraph numbered inline ("1.…；2.…；3.…")."""
-    heads = [b for b in body if b.kind == "heading"]
-    if len(heads) >= 2:
-        lvl = min(b.level or 9 for b in heads)
-        top = [b for b in heads if (b.level or 9) == lvl]
-        if len(top) >= 2:
-            out = []
-            for b in top:
-                # a heading that is only a number or a label: take the paragraph after it
-                out.append((_clean(b.text), b.page))
-            return [(t, p) for t, p in out if len(t) >= 4]
-    paras = [b for b in body if b.kind == "paragraph" and ITEM_START.match(b.text)]
-    if len(paras) >= 2:
-        return [(_clean(b.text), b.page) for b in paras if len(_clean(b.text)) >= 4]
+    """Item texts: the blocks numbered like the first numbered block of the section (headings
+    or paragraphs alike — a short item is read as a heading, a long one as a paragraph), else the
+    clauses of a paragraph numbered inline ("1.…；2.…；3.…"), else the paragraphs."""
+    numbered = [(b, _family(b.text)) for b in body if b.kind != "table"]
+    first = next((f for _, f in numbered if f), None)
+    if first:
+        items = [(_clean(b.text), b.page) for b, f in numbered if f == first]
+        items = [(t, p) for t, p in items if len(t) >= 4]
+        if len(items) >= 2:
+            return items
     for b in body:
         parts = re.split(r"(?:(?<=[；;。])|^)\s*(?=\d{1,2}\s*[、.．]|[（(]\d{1,2}[）)]|[①②③④⑤⑥⑦⑧⑨⑩])", b.text)
         parts = [p for p in parts if p.strip() and ITEM_START.match(p)]
         if len(parts) >= 2:
             return [(_clean(p), b.page) for p in parts]
+    if first:
+        items = [(_clean(b.text), b.page) for b, f in numbered if f == first and len(_clean(b.text)) >= 4]
+        if items:
+            return items
     if len(body) >= 2 and all(b.kind == "paragraph" for b in body[:2]):
         return [(_clean(b.text), b.page) for b in body if len(b.text) >= 8][:10]
     return []

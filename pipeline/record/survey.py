@@ -69,7 +69,9 @@ def extract(doc: Document, rec: dict) -> None:
     issued = iss[0].value if iss else None
     valid = val[0].value if val else (ret[0].value if ret else None)
     options, where = _options_table(doc)
-    rates = list(RATE.finditer(doc.text))
+    # a target ("满意度 ≥90%") is not a result
+    rates = [m for m in RATE.finditer(doc.text)
+             if not re.search(r"[≥≤><]|目标|不低于|不少于|以上", doc.text[m.start():m.start("v")])]
     stated = None
     if rates:
         best = next((m for m in rates if m.group(1)), rates[0])

@@ -45,6 +45,8 @@ def _rate_bases(c: dict) -> list[tuple[float, float]]:
     done = [v for n, v in parts if _DONE.search(n) and v is not None]
     if len(due) == 1 and len(done) == 1:
         return [(done[0], due[0])]
+    if total and len(parts) == 1 and len(done) == 1:  # 应发 22,313 (total) of which 实发 22,305 (the part)
+        return [(done[0], total)]
     nots = [v for n, v in parts if _NOT.search(n) and v is not None]
     if total and len(nots) == 1:
         return [(total - nots[0], total)]
@@ -54,7 +56,7 @@ def _rate_bases(c: dict) -> list[tuple[float, float]]:
 class CountRateClaimMismatch(Rule):
     id = "count.rate_claim_mismatch"
     severity = "warning"
-    doc = ("a stated rate contradicts its counts: total ÷ base, 实/已 ÷ 应, or (total − 未…) ÷ total — only what "
+    doc = ("a stated rate contradicts its counts: total ÷ base, 实/已 ÷ 应 (or ÷ total), (total − 未…) ÷ total — only what "
            "the count states explicitly is checked")
     template = "“{name}”按所给人数/份数计算应为{expected}%，报告却称{actual}%，请核对该比率或计数口径。"
     whole_means_all = True  # "100 %" of people claims that nobody was missed: 22,305 of 22,313 is not 100 %

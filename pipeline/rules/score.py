@@ -69,7 +69,7 @@ class TotalMismatch(Rule):
 class ChildSumMismatch(Rule):
     id = "score.child_sum_mismatch"
     severity = "error"
-    doc = "children's scores (and weights) must add up to their parent's"
+    doc = "children's scores (and weights, when they exceed the parent's) must add up to their parent's"
     template = "指标“{name}”的下级指标{what}合计为{expected}，与其{what}{actual}不一致，请核对评分表该部分。"
     tolerance = 0.01
 
@@ -93,11 +93,11 @@ class ChildSumMismatch(Rule):
                     continue  # weights already disagree: a row is missing or misread, one finding is enough
                 s = sum(kv)
                 if abs(s - pv) > sum_tolerance(kv + [pv], self.tolerance):
-                    # children weights short of the parent may be a row the extraction missed: warn only
-                    sev = "warning" if key == "weight" and s < pv else None
                     if key == "weight":
                         weights_ok = False
-                    yield self.finding(expected=fmt(s), actual=fmt(pv), name=name, what=what, severity=sev,
+                        if s < pv:
+                            continue  # short weights look exactly like a row the extraction missed: not judged
+                    yield self.finding(expected=fmt(s), actual=fmt(pv), name=name, what=what,
                                        evidence=p.get("evidence") or _ev([p] + kids), page=p.get("page"))
 
 
@@ -236,7 +236,8 @@ class RestatedMismatch(Rule):
 GENERIC = set("""管理 情况 工作 项目 资金 完成 实施 效益 产出 过程 决策 指标 程度 水平 服务 社会 人员 目标 质量
 数量 时效 成本 效果 满意度 满意 合理 合理性 规范 规范性 有效 有效性 健全 健全性 完整 完整性 及时 及时性 准确 准确性
 相关 方面 其他 情况 任务 实际 计划 内容 机制 保障 能力 业务 单位 部门 对象 群众 受益 经济 可持续 影响 财务 基础
-依据 充分 充分性 明确 明确性 科学 科学性 执行 合规 合规性 到位 到位率 使用 设置 落实 建设 组织 提升 率 性""".split())
+依据 充分 充分性 明确 明确性 科学 科学性 执行 合规 合规性 到位 到位率 使用 设置 落实 建设 组织 提升 率 性
+绩效 设立 评价 相关 相关性 工作活动 活动 产出 标准 体系 开展 推进 主体 资料 标准化 程序""".split())
 NEG_CUES = ("不", "未", "缺", "欠", "差", "低", "弱", "滞后", "疏漏", "偏", "少", "难", "无", "问题", "不足")
 
 
@@ -271,8 +272,11 @@ class FullMarksDespiteProblem(Rule):
             hit = None
             for p in problems:
                 for clause in re.split(r"[，,；;。！!？?\n]", p["text"]):
-                    t = next((t for t in sorted(terms, key=len, reverse=True) if t in clause), None)
-                    if t and any(c in clause.replace(t, "") for c in NEG_CUES):
+                    # the term must be what the shortcoming is about: before the first shortcoming word
+                    # ("绩效目标不能体现工作活动的产出" is about 绩效目标, not 工作活动)
+                    cut = min((k for c in NEG_CUES if (k := clause.find(c)) >= 0), default=-1)
+                    t = next((t for t in sorted(terms, key=len, reverse=True) if 0 <= clause.find(t) < cut), None)
+                    if t:
                         hit = (clause.strip(), p)
                         break
                 if hit:

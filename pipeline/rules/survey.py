@@ -48,9 +48,8 @@ class SurveyRateMismatch(Rule):
         out: list[tuple[float, float]] = []
         weights = [num(o.get("weight_pct")) for o in opts]
         for share in shares:
-            if all(w is not None for w in weights):
-                out.append((sum(x * w for x, w in zip(share, weights)) / 100, slack))
-                continue
+            if any(w is not None for w in weights):  # an option without a weight (不满意) scores 0
+                out.append((sum(x * (w or 0) for x, w in zip(share, weights)) / 100, slack))
             tiers = [_tier(o["label"]) for o in opts]
             for upto in (0, 1, 2):
                 out.append((sum(x for x, t in zip(share, tiers) if t is not None and t <= upto), slack))
