@@ -259,6 +259,8 @@ NARRATIVE = re.compile(
 COLON_SCORE = re.compile(
     r"^(?P<name>[\u4e00-\u9fff“”]{2,16}?)(?:指标)?\s*[：:]\s*(?:指标)?(?:分值|满分|标准分|权重)\s*(?P<w>\d+(?:\.\d+)?)\s*分?\s*[，,、；;]\s*"
     r"(?:实际|评价|自评)?得分\s*(?P<s>\d+(?:\.\d+)?)\s*分")
+DIM_RATE = re.compile(r"(?P<name>[\u4e00-\u9fff“”]{2,8}?)(?:指标)?(?:得分|评分)\s*(?P<s>\d+(?:\.\d+)?)\s*分\s*[，,]\s*"
+                      r"(?:得分率|完成率)\s*(?:为)?\s*(?P<r>\d+(?:\.\d+)?)\s*[%％]")
 STD_SCORE = re.compile(r"(?:标准|指标)?(?:分值|标准得分|满分)\s*(?P<w>\d+(?:\.\d+)?)\s*分\s*[，,；;]\s*(?:评价|实际|自评)?得分\s*(?P<s>\d+(?:\.\d+)?)\s*分")
 
 
@@ -284,6 +286,11 @@ def narrative(doc: Document) -> list[dict]:
             else:
                 out.append(_item(2, name, current_l1, w, s, None, b.page, t[:200], "narrative"))
             continue
+        for dm in DIM_RATE.finditer(t):
+            name = re.sub(r"^(其中|分别为|其中，)", "", dm.group("name"))
+            if dimension_of(name):
+                out.append(_item(1, name, None, None, float(dm.group("s")), float(dm.group("r")), b.page,
+                                 find.sentence(t, dm.start()), "narrative"))
         if b.kind == "heading":
             last_heading = _clean_name(re.sub(r"^[（(]?[\d一二三四五六七八九十]+[）)、.．]?", "", t))[0]
             continue
@@ -368,11 +375,11 @@ def extract(doc: Document, rec: dict) -> None:
     for it in narrative(doc):
         twin = _same_indicator(it, items)
         if twin is not None:
-            for k in ("weight", "score"):
+            for k in ("weight", "score", "rate_pct"):
                 if twin[k] is None:
                     twin[k] = it[k]
             continue
-        if it["level"] == 1 and dimension_of(it["name"]) in have_dims:
+        if it["level"] == 1 and (dimension_of(it["name"]) in have_dims or it["weight"] is None):
             continue
         if it["level"] > 1 and multi:
             continue              # the table is the system; the narrative only fills its gaps
