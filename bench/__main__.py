@@ -59,7 +59,7 @@ def ensure_corpus(n: int, seed: int, share: float) -> Path:
 
 def corpus_view(src: Path, n: int) -> tuple[Path, dict[str, dict]]:
     """A folder of symlinks to the first n reports (no truth JSONs in it), and their truths by stem."""
-    view = CACHE / "runs" / f"n{n}"
+    view = CACHE / "runs" / str(os.getpid()) / f"n{n}"      # per process: two benches may run at once
     shutil.rmtree(view, ignore_errors=True)
     view.mkdir(parents=True)
     truths = {}
@@ -77,7 +77,7 @@ def corpus_view(src: Path, n: int) -> tuple[Path, dict[str, dict]]:
 
 
 def run_ingest(folder: Path, workers: int, tag: str) -> dict:
-    dbdir = CACHE / "db"
+    dbdir = CACHE / "db" / str(os.getpid())
     dbdir.mkdir(parents=True, exist_ok=True)
     db = dbdir / f"{tag}.duckdb"
     for p in (db, Path(str(db) + ".wal")):
@@ -301,7 +301,8 @@ def main(argv: list[str] | None = None) -> int:
     tmp = out.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(res, ensure_ascii=False, indent=1), encoding="utf-8")
     tmp.replace(out)
-    shutil.rmtree(CACHE / "db", ignore_errors=True)
+    shutil.rmtree(CACHE / "db" / str(os.getpid()), ignore_errors=True)
+    shutil.rmtree(CACHE / "runs" / str(os.getpid()), ignore_errors=True)
     log(f"wrote {out} in {res['total_s']} s")
     print(json.dumps({k: res[k] for k in ("docs_per_s", "pages_per_s", "peak_rss_mb", "per_doc_time_growth",
                                           "baseline_pypdfium2_text_pages_per_s", "baseline_pdfplumber_text_pages_per_s",

@@ -57,9 +57,16 @@ def extract(path: str | Path) -> Document:
     try:
         enc16 = utf16_without_bom(head) if kind in ("txt", "md") else None
         if enc16:
-            doc = _utf16_text(path, kind, enc16)
+            doc = _text_as(path, kind, enc16)
         else:
             doc = EXTRACTORS[kind](path)
+    except UnicodeDecodeError as e:
+        if kind not in ("txt", "md"):
+            raise
+        # a BOM promised an encoding the bytes then break (truncated UTF-16, a bad byte after a
+        # UTF-8 BOM): read what is there, mark the damage, rather than fail the whole file
+        doc = _text_as(path, kind, e.encoding)
+        doc.warnings.append(f"some bytes are not valid {e.encoding} and were replaced (file damaged?)")
     except FileNotFoundError:     # deleted while being read: say so, not "internal error"
         raise ExtractionError("file disappeared while it was being read / 读取过程中文件被删除")
     except PermissionError:
@@ -69,11 +76,13 @@ def extract(path: str | Path) -> Document:
     return doc
 
 
-def _utf16_text(path: Path, kind: str, enc: str) -> Document:
-    """UTF-16 text without a BOM (txt.decode only knows it with a BOM or mostly ASCII)."""
+def _text_as(path: Path, kind: str, enc: str) -> Document:
+    """Text decoded as ``enc``, bad bytes replaced: UTF-16 without a BOM (txt.decode only knows it
+    with a BOM or mostly ASCII), or a file whose bytes break the encoding its BOM names."""
     data = path.read_bytes()
     if len(data) > txt_ext.MAX_TEXT_BYTES:
         raise ExtractionError(f"text file is {len(data) // 2**20} MB, over the {txt_ext.MAX_TEXT_BYTES // 2**20} MB limit "
                               "/ 文本文件过大，请拆分后再导入")
-    return txt_ext.text_to_document(data[: len(data) // 2 * 2].decode(enc, errors="replace"), str(path), kind,
-                                    encoding=enc)
+    if "16" in enc:
+        data = data[: len(data) // 2 * 2]      # a dangling half character is dropped, not a U+FFFD
+    return txt_ext.text_to_document(data.decode(enc, errors="replace"), str(path), kind, encoding=enc)

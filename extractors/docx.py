@@ -15,6 +15,7 @@ from .structure import heading_level
 
 MAX_TOTAL_BYTES = 200 * 1024 * 1024   # inflated size of all parts
 MAX_RATIO = 200                        # inflated / compressed, for parts over 1 MB
+MAX_PARTS = 5000                       # a real DOCX has tens of parts (images included: hundreds)
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
@@ -24,6 +25,9 @@ def check_zip(path: Path) -> None:
     except zipfile.BadZipFile as e:
         raise ExtractionError(f"not a valid DOCX (zip) file: {e} / 文件不是有效的 DOCX，请用 Word 另存后再试")
     with z:
+        if len(z.infolist()) > MAX_PARTS:
+            raise ExtractionError(f"DOCX holds {len(z.infolist())} parts, over {MAX_PARTS} (hostile file?) "
+                                  "/ 文件内部条目过多，已拒绝")
         total = 0
         for info in z.infolist():
             total += info.file_size

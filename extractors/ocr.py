@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import ExtractionError
 from .model import TABLE, Block, Cell, Document
 from .normalize import normalize, squash
 from .ocr_tables import INK, Grid, find_grids
@@ -167,12 +168,17 @@ def _assign(words: list[Word], slots: list[tuple[int, int, int]], n: int) -> tup
                 break
     texts = []
     for ws in per_cell:
-        ws.sort(key=lambda w: (w.line, w.left))
-        lines: dict[tuple, list[Word]] = {}
+        # sparse mode numbers text islands, not lines: lines are rebuilt from the boxes
+        ws.sort(key=lambda w: w.top)
+        lines: list[list[Word]] = []
         for w in ws:
-            lines.setdefault(w.line, []).append(w)
+            cy = w.top + w.height / 2
+            if lines and lines[-1][0].top <= cy <= lines[-1][0].top + lines[-1][0].height:
+                lines[-1].append(w)
+            else:
+                lines.append([w])
         # a line break inside a cell is wrapping: joined without a break
-        texts.append(normalize("".join(_join(lw) for lw in lines.values())))
+        texts.append(normalize("".join(_join(sorted(lw, key=lambda w: w.left)) for lw in lines)))
     return texts, per_cell
 
 
@@ -218,6 +224,51 @@ def _table_block(gray: np.ndarray, grid: Grid, page_no: int) -> tuple[Block, lis
     return Block(TABLE, "", page=page_no, cells=cells, confidence=round(conf, 3)), words
 
 
+PERCENT_WORD = re.compile(r"^(\d[\d.,]*%)([，。、；;,.）)]*)$")
+
+
+def _digits(t: str) -> str:
+    return re.sub(r"\D", "", t)
+
+
+def _reread_numbers(img, words: list[Word]) -> list[Word]:
+    """Percentages ending in "9%", cut out, stacked on one sheet and read again with the Latin
+    model added: the Chinese model often reads "%" as "9%" ("28.91%" → "28.919%")."""
+    from PIL import Image
+    nums = [k for k, w in enumerate(words) if PERCENT_WORD.match(normalize(w.text)) and "9%" in normalize(w.text)]
+    if not nums or "eng" in LANG.split("+"):
+        return words
+    gray = np.asarray(img)
+    pad, gap, margin = 15, 40, 30
+    crops = []
+    for k in nums:
+        w = words[k]
+        crops.append(gray[max(0, w.top - pad):w.top + w.height + pad, max(0, w.left - pad):w.left + w.width + pad])
+    sheet = np.full((sum(c.shape[0] + gap for c in crops) + gap, max(c.shape[1] for c in crops) + 2 * margin),
+                    255, dtype=np.uint8)
+    slots, y = [], gap
+    for j, c in enumerate(crops):
+        sheet[y:y + c.shape[0], margin:margin + c.shape[1]] = c
+        slots.append((y - gap // 2, y + c.shape[0] + gap // 2, j))
+        y += c.shape[0] + gap
+    _, alt_words = _assign(tesseract_words(Image.fromarray(sheet), psm=11, lang=LANG + "+eng"), slots, len(nums))
+    out = list(words)
+    for j, k in enumerate(nums):
+        old = PERCENT_WORD.match(normalize(words[k].text))
+        # the crop's margin may catch bits of the neighbouring characters: the percentage word only
+        new = next((m for m in (PERCENT_WORD.match(normalize(a.text).rstrip("，。、；;,.")) for a in alt_words[j]) if m),
+                   None)
+        if not (old and new and old.group(1).endswith("9%")):
+            continue
+        d_old, d_new = _digits(old.group(1))[:-1], _digits(new.group(1))
+        # the Latin reading has one digit less and ends like the Chinese one without its "9":
+        # that "9" was the left half of "%". Digits stay the Chinese model's (it reads them well).
+        if len(d_new) == len(d_old) and d_new[-2:] == d_old[-2:]:
+            w = words[k]
+            out[k] = Word(old.group(1)[:-2] + "%" + old.group(2), w.left, w.top, w.width, w.height, w.conf, w.line)
+    return out
+
+
 def _text_lines(img, grids: list[Grid]) -> tuple[list[tuple[int, OcrLine]], list[Word]]:
     """Lines outside the tables, as (top y, line) in tesseract's reading order."""
     from PIL import ImageDraw
@@ -227,7 +278,7 @@ def _text_lines(img, grids: list[Grid]) -> tuple[list[tuple[int, OcrLine]], list
         for g in grids:
             x0, y0, x1, y1 = g.bbox
             draw.rectangle([x0 - 10, y0 - 10, x1 + 10, y1 + 10], fill=255)
-    words = tesseract_words(img, psm=3)
+    words = _reread_numbers(img, tesseract_words(img, psm=3))
     groups: dict[tuple, list[Word]] = {}
     for w in words:
         groups.setdefault(w.line, []).append(w)
@@ -272,20 +323,27 @@ def ocr_pages(path: Path, pages: list[int]) -> dict[int, list]:
     """{page index: [text lines and table Blocks in reading order]} for the given 0-based pages.
     Text lines are ``OcrLine`` (a str with ``.confidence``); page means: ``page_confidence``."""
     import pypdfium2 as pdfium
-    results: dict[int, list] = {}
-    workers = max(1, min(4, os.cpu_count() or 1))
     pdf = pdfium.PdfDocument(str(path))
     try:
-        with ThreadPoolExecutor(max_workers=workers) as ex:
-            # render a few pages at a time (pdfium is not thread-safe; images are large)
-            for k in range(0, len(pages), workers):
-                batch = pages[k:k + workers]
-                imgs = [_render(pdf, i) for i in batch]
-                for i, (items, _conf) in zip(batch, ex.map(lambda a: ocr_image(*a),
-                                                          [(im, i + 1) for im, i in zip(imgs, batch)])):
-                    results[i] = items
+        return _ocr_pages(pdf, pages)
+    except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+        raise ExtractionError(f"OCR of the scanned pages failed ({type(e).__name__}: {str(e)[:200]}) "
+                              "/ 扫描页识别失败") from e
     finally:
         pdf.close()
+
+
+def _ocr_pages(pdf, pages: list[int]) -> dict[int, list]:
+    results: dict[int, list] = {}
+    workers = max(1, min(4, os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as ex:
+        # render a few pages at a time (pdfium is not thread-safe; images are large)
+        for k in range(0, len(pages), workers):
+            batch = pages[k:k + workers]
+            imgs = [_render(pdf, i) for i in batch]
+            for i, (items, _conf) in zip(batch, ex.map(lambda a: ocr_image(*a),
+                                                      [(im, i + 1) for im, i in zip(imgs, batch)])):
+                results[i] = items
     return results
 
 

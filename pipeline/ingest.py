@@ -10,6 +10,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+
 from extractors import KNOWN_EXTS
 from warehouse.store import Warehouse
 
@@ -89,7 +91,14 @@ def ingest(paths: list[str | Path], db: str | Path, workers: int | None = None, 
         warm_up()
         bar = _bar(len(todo), progress)
         for res in run_files(todo, workers=workers or os.cpu_count() or 1, timeout=timeout, mem_mb=mem_mb):
-            wh.write(res, run_id, document_text=res.get("text"))
+            try:
+                wh.write(res, run_id, document_text=res.get("text"))
+            except duckdb.Error as e:
+                # a value the warehouse refuses (the transaction is rolled back whole): log the file, go on
+                res = dict(res, status="failed", record=None, doc_id=None,
+                           error=f"could not be stored ({type(e).__name__}: {str(e)[:200]}) "
+                                 "/ 无法写入数据库，请把该文件报告给开发者")
+                wh.write(res, run_id)
             summary.files += 1
             summary.pages += res.get("pages") or 0
             summary.status[res["status"]] += 1

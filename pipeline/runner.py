@@ -27,7 +27,9 @@ def _child(conn, path: str, mem_mb: int | None) -> None:
         conn.send_bytes(pickle.dumps(res, protocol=pickle.HIGHEST_PROTOCOL))
     except BaseException as e:  # noqa: BLE001 — report whatever happened, then exit
         try:
-            conn.send_bytes(pickle.dumps(_failed(path, f"worker error {type(e).__name__}: {e}")))
+            why = ("ran out of its memory limit / 读取时超出内存限制，已跳过" if isinstance(e, MemoryError)
+                   else f"worker error {type(e).__name__}: {e} / 处理进程出错，请把该文件报告给开发者")
+            conn.send_bytes(pickle.dumps(_failed(path, why)))
         except Exception:
             pass
     finally:

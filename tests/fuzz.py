@@ -40,7 +40,7 @@ def mutate_bytes(data: bytes, rnd: random.Random) -> bytes:
         op = rnd.random()
         if not b:
             break
-        i = rnd.randrange(len(b))
+        i = 0 if rnd.random() < 0.1 else rnd.randrange(len(b))     # the head decides the type: hit it often
         if op < 0.35:
             b[i] = rnd.randrange(256)
         elif op < 0.5:

@@ -270,6 +270,9 @@ def build_hostile_folder(folder: Path) -> dict[str, Path]:
                               docx_with_document_xml(billion_laughs_document_xml(utf16=True)))
     f["utf16"] = write(folder / "enc_utf16.txt", good_report_text(9), "utf-16")
     f["utf16le_nobom"] = write(folder / "enc_utf16le.txt", good_report_text(10), "utf-16-le")
+    f["utf16_truncated"] = write(folder / "enc_utf16_cut.txt", good_report_text(14).encode("utf-16")[:-1])
+    f["utf8_bom_bad_byte"] = write(folder / "enc_utf8_bad.txt",
+                                   b"\xef\xbb\xbf" + good_report_text(15).encode() + b"\xff\xfe\xfd")
     f["gb18030"] = write(folder / "enc_gb18030.txt", good_report_text(11), "gb18030")
     f["gbk"] = write(folder / "enc_gbk.txt", good_report_text(12), "gbk")
     f["big5"] = write(folder / "enc_big5.txt", good_report_text(13, traditional=True), "big5")

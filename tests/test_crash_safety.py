@@ -93,6 +93,7 @@ def start_and_kill(folder: Path, db: Path, after: int) -> int:
     return seen
 
 
+@pytest.mark.slow
 def test_sigkill_mid_run_then_rerun_equals_clean_run(tmp_path):
     from pipeline.ingest import ingest
     folder = tmp_path / "in"
@@ -137,6 +138,7 @@ def test_second_ingest_on_a_locked_warehouse_stops_with_clear_message(tmp_path):
     assert count(db, "SELECT count(*) FROM reports") == 1
 
 
+@pytest.mark.slow
 def test_two_ingests_at_once_do_not_corrupt(tmp_path):
     folder = tmp_path / "in"
     make_corpus(folder, N_RACE)
@@ -184,3 +186,36 @@ def test_query_reads(small_db):
     proc = subprocess.run(cli("query", "--db", str(small_db), "SELECT status, count(*) AS n FROM ingest_log GROUP BY 1"),
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and "ok" in proc.stdout, proc.stderr
+
+
+def test_record_the_warehouse_refuses_is_logged_and_rolled_back(tmp_path, monkeypatch):
+    """A value a column refuses, met half way through a report's rows: the report's transaction
+    is rolled back whole (no reports row without its indicators), the file is logged, the batch goes on."""
+    import pipeline.runner as runner
+    from pipeline.ingest import ingest
+    folder = tmp_path / "in"
+    bad = write(folder / "a_bad.txt", good_report_text(1))
+    good = write(folder / "b_good.txt", good_report_text(2))
+    real = runner.process_file
+
+    def poison(path, *a, **k):
+        res = real(path, *a, **k)
+        if Path(path).name == bad.name and res.get("record"):
+            rec = dict(res["record"])
+            rec["indicators"] = list(rec.get("indicators") or []) + [{"level": 1, "name": "x", "weight": "heavy"}]
+            res["record"] = rec
+        return res
+    monkeypatch.setattr(runner, "process_file", poison)
+    db = tmp_path / "w.duckdb"
+    s = ingest([folder], db, workers=1, progress=False)
+    assert s.files == 2
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        status, error = con.execute("SELECT status, error FROM ingest_log WHERE source_path = ?", [str(bad)]).fetchone()
+        assert status == "failed" and "could not be stored" in error and "无法写入" in error
+        assert con.execute("SELECT status FROM ingest_log WHERE source_path = ?", [str(good)]).fetchone()[0] == "ok"
+        assert con.execute("SELECT count(*) FROM reports").fetchone()[0] == 1
+        assert con.execute("SELECT count(*) FROM indicators WHERE doc_id NOT IN (SELECT doc_id FROM reports)").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM doc_text").fetchone()[0] == 1
+    finally:
+        con.close()

@@ -44,6 +44,8 @@ EXPECTED = {
     "laughs_utf16": ("failed", "xml entities"),
     "utf16": ("ok", None),
     "utf16le_nobom": ("ok", None),
+    "utf16_truncated": ("ok", None),       # a BOM, then a dangling byte: read, damage noted
+    "utf8_bom_bad_byte": ("ok", None),
     "gb18030": ("ok", None),
     "gbk": ("ok", None),
     # Big5 decodes correctly (checked below), but the report-vocabulary gate in pipeline/flow.py
@@ -133,12 +135,15 @@ def test_good_reports_land_beside_hostile_files(hostile):
     assert query(db, "SELECT count(*), count(DISTINCT doc_id) FROM reports")[0] == (n_ok, n_ok)
 
 
-@pytest.mark.parametrize("case", ["utf16", "utf16le_nobom", "gb18030", "gbk", "encrypted_open", "good_pdf", "docx_named_pdf"])
+@pytest.mark.parametrize("case", ["utf16", "utf16le_nobom", "utf16_truncated", "utf8_bom_bad_byte", "gb18030", "gbk", "encrypted_open", "good_pdf", "docx_named_pdf"])
 def test_text_is_decoded_correctly(hostile, case):
     files, db, _ = hostile
     doc_id = log_by_path(db)[str(files[case])][0][2]
     text = query(db, "SELECT text FROM doc_text WHERE doc_id = ?", [doc_id])[0][0]
-    assert "绩效评价报告" in text and "实际到位资金" in text and "\ufffd" not in text
+    assert "绩效评价报告" in text and "实际到位资金" in text
+    assert "\ufffd" not in text or case == "utf8_bom_bad_byte"     # its bad bytes are replaced, and said so
+    if case in ("utf16_truncated", "utf8_bom_bad_byte"):
+        assert "replaced" in (log_by_path(db)[str(files[case])][0][1] or "")
 
 
 def test_big5_is_decoded_correctly(hostile):
@@ -161,6 +166,7 @@ def test_zip_bomb_total_size_cap(tmp_path, monkeypatch):
         extractors.extract(p)
 
 
+@pytest.mark.slow
 def test_ten_mb_single_line_is_bounded(tmp_path):
     folder = tmp_path / "in"
     huge = write(folder / "huge.txt", huge_single_line(10))
@@ -283,4 +289,41 @@ def test_worker_that_dies_is_logged(tmp_path, monkeypatch):
     log = log_by_path(tmp_path / "w.duckdb")
     status, error, _, _ = log[str(bad)][0]
     assert status == "failed" and bilingual(error), error
+    assert log[str(good)][0][0] == "ok"
+
+
+def test_docx_with_too_many_parts_is_refused(tmp_path):
+    import io
+    import zipfile
+    base = zipfile.ZipFile(io.BytesIO(docx_bytes(good_report_text(1))))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for info in base.infolist():
+            z.writestr(info.filename, base.read(info.filename))
+        for i in range(6000):
+            z.writestr(f"word/media/x{i}.bin", b"")
+    p = write(tmp_path / "many.docx", out.getvalue())
+    with pytest.raises(extractors.ExtractionError, match="parts, over"):
+        extractors.extract(p)
+
+
+def test_worker_over_its_memory_limit_is_logged(tmp_path, monkeypatch):
+    import pipeline.runner as runner
+    folder = tmp_path / "in"
+    hog = write(folder / "a_hog.txt", good_report_text(3))
+    good = write(folder / "b_good.txt", good_report_text(4))
+    real = runner.process_file
+
+    def maybe_hog(path, *a, **k):
+        if Path(path).name == hog.name:
+            blocks = [bytearray(64 << 20) for _ in range(64)]     # 4 GB, far over the limit
+            return {"blocks": len(blocks)}
+        return real(path, *a, **k)
+    monkeypatch.setattr(runner, "process_file", maybe_hog)
+    page = os.sysconf("SC_PAGE_SIZE")
+    vsz_mb = int(Path("/proc/self/statm").read_text().split()[0]) * page >> 20
+    _api_ingest(folder, tmp_path / "w.duckdb", workers=1, mem_mb=vsz_mb + 512)
+    log = log_by_path(tmp_path / "w.duckdb")
+    status, error, _, _ = log[str(hog)][0]
+    assert status == "failed" and "memory" in error and bilingual(error), error
     assert log[str(good)][0][0] == "ok"

@@ -15,8 +15,9 @@ from extractors import ocr
 from extractors.normalize import normalize
 from extractors.ocr_tables import find_grids
 
-# measured 0.93-0.96 on the seed pages with tables (README, section OCR); a bit of slack
-MIN_CHAR_ACCURACY = 0.88
+# measured 0.975 and 0.972 on the seed pages with tables (tesseract 5.3, README section OCR);
+# slack for other tesseract versions
+MIN_CHAR_ACCURACY = 0.92
 
 
 def _grid_image(ys: list[int], xs: list[int], merged_last_row: bool = True) -> np.ndarray:
@@ -133,3 +134,33 @@ def test_scanned_blocks_carry_confidence(scanned_table_page):
     assert doc.meta["ocr_pages"] == [1]
     assert 0.0 < doc.meta["ocr_confidence"][1] <= 1.0
     assert doc.blocks and all(b.confidence is not None and 0 <= b.confidence <= 1 for b in doc.blocks)
+
+
+def test_ocr_failure_is_an_extraction_error(tmp_path, monkeypatch):
+    """A tesseract crash must reach the pipeline as a readable per-file error, not a traceback."""
+    from extractors import pdf
+    from extractors.errors import ExtractionError
+    scan = tmp_path / "scan.pdf"
+    Image.new("L", (600, 800), 255).save(scan, "PDF", resolution=72)
+    monkeypatch.setattr(ocr, "available", lambda: True)
+
+    def boom(img, psm, lang=None):
+        raise RuntimeError("tesseract failed: simulated")
+    monkeypatch.setattr(ocr, "tesseract_words", boom)
+    with pytest.raises(ExtractionError, match="OCR"):
+        pdf.extract(scan)
+
+
+@pytest.mark.parametrize("latin, expected", [
+    ("28.91%,", "28.91%，"),       # the Latin model sees the "%" whole: the extra "9" goes
+    ("18.91%", "28.91%，"),        # its digits are not trusted, only the count and the ending
+    ("28.9%", "28.919%，"),        # one digit short: no evidence, keep the Chinese reading
+    ("abc", "28.919%，"),
+])
+def test_percent_read_as_nine_percent_is_repaired_only_with_evidence(monkeypatch, latin, expected):
+    img = Image.new("L", (400, 200), 255)
+    words = [ocr.Word("28.919%，", 50, 50, 150, 40, 90.0, (1, 1, 1))]
+    # the re-read sheet puts the first crop at y=40; the Latin reading is placed there
+    monkeypatch.setattr(ocr, "tesseract_words",
+                        lambda im, psm, lang=None: [ocr.Word(latin, 30, 50, 150, 40, 90.0, (1, 1, 1))])
+    assert ocr._reread_numbers(img, words)[0].text == expected

@@ -8,7 +8,7 @@ from tests.rulecase import fired, record
 
 def cnt(name, total, parts, rate=None, **kw):
     return {"name": name, "total": total, "parts": [{"name": n, "value": v} for n, v in parts],
-            "stated_rate_pct": rate, "page": 7, "evidence": f"{name} {total} {rate}", **kw}
+            "stated_rate_pct": rate, "page": 7, "evidence": f"{name}{total}，比率{rate}%", **kw}
 
 
 S, R = "count.sum_mismatch", "count.rate_claim_mismatch"
@@ -30,6 +30,10 @@ CASES = [
      [cnt("应发/实发", 22313, [("实发", 22305)], rate=99.96)], {}),
     ("total 应发 22,292 with the one part 实发 22,264 and 100 % fires",
      [cnt("应发/实发", 22292, [("实发", 22264)], rate=100)], {R: "warning"}),
+    ("a rate not written in the count's own evidence (a target's 100 %) is not its claim",
+     [dict(cnt("应发/实发", 22292, [("实发", 22264)], rate=100), evidence="应发22,292人，实发22,264人，准确率为99.87%")], {}),
+    ("the same count read twice fires once",
+     [cnt("应发/实发", 22292, [("实发", 22264)], rate=100)] * 2, {R: "warning"}),
     ("移交率 100 % with 未移交 12 of 579 fires",
      [cnt("移交", 579, [("已移交", 567), ("未移交", 12)], rate=100)], {R: "warning"}),
     ("truncated rate 91.42 for 32/35 gives no finding",
@@ -42,3 +46,8 @@ CASES = [
 @pytest.mark.parametrize("title,counts,expected", CASES, ids=[c[0] for c in CASES])
 def test_count_rules(title, counts, expected):
     assert fired("counts", record(counts=counts)) == expected, title
+
+
+def test_duplicate_count_gives_one_finding():
+    from tests.rulecase import findings
+    assert len(findings("counts", record(counts=[cnt("应发/实发", 22292, [("实发", 22264)], rate=100)] * 2))) == 1

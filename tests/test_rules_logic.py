@@ -44,6 +44,10 @@ CASES = [
     ("未发现截留、挪用 is not a problem", record(**FULL, narrative=story("未发现截留、挪用资金的情况，资金已全部到位。")), {}),
     ("制度执行不到位 is not funds", record(**FULL, narrative=story("管理制度不健全，制度执行不到位。")), {}),
     ("资金管理制度执行不到位 is not funds either", record(**FULL, narrative=story("资金管理制度执行不到位。")), {}),
+    ("经费落实不到位 (poor follow-through, another pot of money) is not funds missing",
+     record(**FULL, narrative=story("建后管护经费落实不到位，存在重建轻管现象。")), {}),
+    ("资金不到位 stated flatly fires", record(**FULL, narrative=story("项目资金不到位。")),
+     {"logic.funds_not_in_place_but_spent": "error"}),
     ("不存在资金未到位 is denied", record(**FULL, narrative=story("不存在资金未到位的情况。")), {}),
 ]
 

@@ -122,3 +122,19 @@ def test_messages_name_the_numbers():
     from tests.rulecase import findings
     f = findings("score", record(total_score=74.66, indicators=L1_OK))[0]
     assert f["expected"] == "73.66" and f["actual"] == "74.66" and "73.66" in f["message"]
+
+
+RESTATED = [
+    ("a 'total' of 4 is a misread, not a restatement", [("total_score", 93.36, "93.36分"), ("total_score", 4.0, "4")], {}),
+    ("a scoring criterion (执行率低于100%的按比例扣分) is not a statement of the rate",
+     [("execution_rate_pct", 96.2, "96.20%"), ("execution_rate_pct", 100.0, "执行率低于100%的按比例扣分")], {}),
+    ("the majority value is the reference", [("total_score", 93.36, "93.36"), ("total_score", 93.63, "93.63"),
+                                             ("total_score", 93.36, "93.36分")], {"number.restated_mismatch": "93.36"}),
+]
+
+
+@pytest.mark.parametrize("title,sts,expected", RESTATED, ids=[c[0] for c in RESTATED])
+def test_restated_reference(title, sts, expected):
+    from tests.rulecase import findings
+    rec = record(statements=[{"quantity": q, "value": v, "text": t, "evidence": t} for q, v, t in sts])
+    assert {f["rule_id"]: f["expected"] for f in findings("score", rec)} == expected, title

@@ -36,6 +36,8 @@ CASES = [
     ("一般 and 不太满意 are not satisfied: 96.36 (265/275) only with 一般 fires if stated 99",
      survey(99.0, [("满意", 200, None, None), ("比较满意", 45, None, None), ("一般", 20, None, None),
                    ("不太满意", 10, None, None)], valid=275), {R: "warning"}),
+    ("a label cut short (非常满) still counts as satisfied",
+     survey(90.91, [("非常满", 150, None, None), ("满意", 100, None, None), ("不满意", 25, None, None)], valid=275), {}),
     ("one option only is not judged", survey(50.0, [("满意", 10, None, None)]), {}),
     ("no stated rate: silent", survey(None, OPTS, valid=275), {}),
 ]

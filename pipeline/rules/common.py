@@ -64,12 +64,32 @@ def verdict(stated: float, num: float, den: float, nd: int, pct: bool = True) ->
     return None
 
 
+def stated_in(evidence: str | None, value: float, pct: bool = True) -> bool:
+    """True when the evidence writes this figure (as a percent when ``pct``), or when there is no evidence to
+    tell. Guards a rule against a figure the extraction picked up from elsewhere (a target's 100 %)."""
+    if not evidence:
+        return True
+    pat = r"(\d[\d,，]*(?:\.\d+)?)\s*[%％]" if pct else r"(\d[\d,，]*(?:\.\d+)?)"
+    for m in re.finditer(pat, evidence):
+        try:
+            if abs(float(m.group(1).replace(",", "").replace("，", "")) - value) < 1e-9:
+                return True
+        except ValueError:
+            continue
+    return False
+
+
 def fmt(x: float | None, nd: int = 2) -> str:
     """A recomputed figure for a message: 28.906 → '28.91', 100.0 → '100'."""
     if x is None:
         return "—"
     s = f"{round_half_up(x, nd):.{nd}f}"
     return s.rstrip("0").rstrip(".") if "." in s else s
+
+
+def as_stated(x: float, nd: int) -> str:
+    """A stated figure shown with the decimals it was stated with: 95.0 at 2 → '95.00'."""
+    return f"{x:.{max(nd, 0)}f}"
 
 
 def prov(rec: dict, field: str) -> tuple[str | None, int | None]:

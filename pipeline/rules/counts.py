@@ -5,7 +5,7 @@ import re
 from typing import Iterator
 
 from .base import Rule
-from .common import fmt, num, stated_decimals, verdict
+from .common import as_stated, fmt, num, stated_decimals, stated_in, verdict
 
 
 class CountSumMismatch(Rule):
@@ -16,13 +16,15 @@ class CountSumMismatch(Rule):
     tolerance = 0.0
 
     def check(self, rec: dict) -> Iterator[dict]:
+        seen = set()
         for c in rec.get("counts") or []:
             if not isinstance(c, dict):
                 continue
             total = num(c.get("total"))
             vals = [num(p.get("value")) for p in c.get("parts") or [] if isinstance(p, dict)]
-            if total is None or len(vals) < 2 or any(v is None for v in vals):
+            if total is None or len(vals) < 2 or any(v is None for v in vals) or (total, tuple(vals)) in seen:
                 continue
+            seen.add((total, tuple(vals)))
             if abs(sum(vals) - total) > self.tolerance + 1e-9:
                 yield self.finding(expected=fmt(sum(vals)), actual=fmt(total), name=c.get("name") or "",
                                    evidence=c.get("evidence"), page=c.get("page"))
@@ -62,13 +64,17 @@ class CountRateClaimMismatch(Rule):
     whole_means_all = True  # "100 %" of people claims that nobody was missed: 22,305 of 22,313 is not 100 %
 
     def check(self, rec: dict) -> Iterator[dict]:
+        seen = set()
         for c in rec.get("counts") or []:
             if not isinstance(c, dict) or num(c.get("stated_rate_pct")) is None:
                 continue
             r = num(c["stated_rate_pct"])
             bases = _rate_bases(c)
-            if not bases:
-                continue
+            if not bases or (r, tuple(bases)) in seen:
+                continue  # the same count read twice (summary and body) is one finding
+            seen.add((r, tuple(bases)))
+            if not stated_in(c.get("evidence"), r):
+                continue  # the rate is not written where the counts are: not this count's claim
             nd = stated_decimals(rec, r, evidence=c.get("evidence"))
             if self.whole_means_all and r == 100:
                 if any(abs(a - b) < 1e-9 for a, b in bases):
@@ -76,5 +82,5 @@ class CountRateClaimMismatch(Rule):
             elif any(verdict(r, a, b, nd) for a, b in bases):
                 continue
             a, b = bases[0]
-            yield self.finding(expected=fmt(a / b * 100), actual=fmt(r, nd), name=c.get("name") or "",
+            yield self.finding(expected=fmt(a / b * 100), actual=as_stated(r, nd), name=c.get("name") or "",
                                evidence=c.get("evidence"), page=c.get("page"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from .base import Rule
-from .common import fmt, half_ulp, num, prov, stated_decimals, verdict
+from .common import as_stated, fmt, half_ulp, num, prov, stated_decimals, verdict
 
 COLS = (("allocated_wan", "预算安排"), ("received_wan", "到位"), ("spent_wan", "支出"))
 
@@ -28,8 +28,8 @@ class ExecutionRateMismatch(Rule):
         # some reports cap the rate at 100 % when more than the budget was spent
         if any(verdict(r, spent, d, nd) for _, d in dens) or (r == 100 and any(spent >= d for _, d in dens)):
             return
-        exp = " 或 ".join(f"{fmt(spent / d * 100)}%" for _, d in dens)
-        yield self.finding(expected=exp, actual=fmt(r, nd), evidence=ev, page=page)
+        exp = " 或 ".join(dict.fromkeys(f"{fmt(spent / d * 100)}%" for _, d in dens))
+        yield self.finding(expected=exp, actual=as_stated(r, nd), evidence=ev, page=page)
 
 
 class ArrivalRateMismatch(Rule):
@@ -46,7 +46,7 @@ class ArrivalRateMismatch(Rule):
         nd = stated_decimals(rec, r, "arrival_rate_pct", ev)
         if verdict(r, rec_, alloc, nd) or (r == 100 and rec_ >= alloc):
             return
-        yield self.finding(expected=fmt(rec_ / alloc * 100), actual=fmt(r, nd), evidence=ev, page=page)
+        yield self.finding(expected=fmt(rec_ / alloc * 100), actual=as_stated(r, nd), evidence=ev, page=page)
 
 
 def _close(parts: list[float], total: float, floor: float, scale: float = 1.0) -> bool:
@@ -96,7 +96,11 @@ class SumMismatch(Rule):
                 yield self.finding(expected=f"{fmt(sum(amounts))}元", actual=f"{fmt(et)}元", what="支出明细",
                                    evidence=details[0].get("evidence"), page=details[0].get("page"))
         spent = num(rec.get("spent_wan"))
-        if et is not None and spent is not None:
+        # lines that add up to the allocated or received amount are a funding breakdown, not spending
+        funding = [v for k in ("allocated_wan", "received_wan") if (v := num(rec.get(k))) is not None]
+        if et is not None and any(abs(et - v * 10000) <= max(self.tol_yuan, half_ulp(v) * 10000) for v in funding):
+            return
+        if et is not None and spent is not None and details:
             # spent in 万元 is rounded at its own decimals: that rounding, in 元, is the tolerance
             tol = max(self.tol_yuan, half_ulp(spent) * 10000) + 1e-6
             if abs(et - spent * 10000) > tol:

@@ -117,6 +117,8 @@ class FundsNotInPlaceButSpent(Rule):
             m = NOT_IN_PLACE.search(cl)
             if not m or any(w in m.group("mid") for w in NOT_FUNDS_MID) or not in_scope(cl, m.start()):
                 continue
+            if m.group(3) == "不" and m.group("mid"):
+                continue  # "经费落实不到位" is the idiom for poor follow-through, "资金不到位" is a fact
             # 未及时到位 (late) is consistent with full arrival by year end: tell, do not alarm
             sev = "info" if m.group("late") in ("及时", "按时") else None
             yield self.finding(expected=fmt(full), actual=cl, evidence=sent, page=item.get("page"), severity=sev)

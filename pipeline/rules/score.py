@@ -3,12 +3,13 @@ marks despite a problem the report itself names."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Iterator
 
 from .base import Rule
 from pipeline.record.numbers import decimals
 
-from .common import fmt, half_ulp, num, prov, stated_decimals, value_decimals, verdict
+from .common import as_stated, fmt, half_ulp, num, prov, stated_decimals, value_decimals, verdict
 
 
 def table_indicators(rec: dict) -> list[dict]:
@@ -62,7 +63,8 @@ class TotalMismatch(Rule):
         s = sum(scores)
         if abs(s - total) > sum_tolerance(scores + [total], self.tolerance):
             ev, page = prov(rec, "total_score")
-            yield self.finding(expected=fmt(s), actual=fmt(total), evidence=ev or _ev(l1),
+            yield self.finding(expected=fmt(s), actual=as_stated(total, stated_decimals(rec, total, "total_score", ev)),
+                               evidence=ev or _ev(l1),
                                page=page if page is not None else l1[0].get("page"))
 
 
@@ -114,7 +116,7 @@ class RateMismatch(Rule):
                 continue
             nd = stated_decimals(rec, r, evidence=i.get("evidence"))
             if verdict(r, s, w, nd) is None:
-                yield self.finding(expected=fmt(s / w * 100, max(nd, 2)), actual=fmt(r, nd), name=i.get("name"),
+                yield self.finding(expected=fmt(s / w * 100, max(nd, 2)), actual=as_stated(r, nd), name=i.get("name"),
                                    evidence=i.get("evidence"), page=i.get("page"))
 
 
@@ -210,14 +212,31 @@ class RestatedMismatch(Rule):
             return decimals(t) + 4
         return value_decimals(v)
 
+    # a figure outside these bounds is a misread (a "total score" of 4), not a restatement
+    criteria_words = ("扣分", "按比例", "评分标准", "得满分", "不得分")
+    plausible = {"total_score": (20.0, 100.0), "execution_rate_pct": (0.0, 300.0), "arrival_rate_pct": (0.0, 300.0)}
+
+    def _ok(self, s: dict) -> bool:
+        if not isinstance(s, dict) or not s.get("quantity") or s.get("value") is None:
+            return False
+        if any(w in (s.get("evidence") or "") for w in self.criteria_words):
+            return False  # "执行率低于100%的按比例扣分" is a scoring criterion, not the report's figure
+        lo_hi = self.plausible.get(s["quantity"])
+        v = num(s["value"])
+        return lo_hi is None or v is None or lo_hi[0] <= v <= lo_hi[1]
+
     def check(self, rec: dict) -> Iterator[dict]:
         by_q: dict[str, list[dict]] = {}
         for s in rec.get("statements") or []:
-            if isinstance(s, dict) and s.get("quantity") and s.get("value") is not None:
+            if self._ok(s):
                 by_q.setdefault(s["quantity"], []).append(s)
         for q, sts in by_q.items():
-            first = sts[0]
-            for other in sts[1:]:
+            # the value stated most often is the reference; the first one breaks a tie
+            votes = Counter(str(s["value"]) for s in sts)
+            first = max(sts, key=lambda s: (votes[str(s["value"])], -sts.index(s)))
+            for other in sts:
+                if other is first:
+                    continue
                 if q == "grade":
                     a, b = norm_grade(first["value"]), norm_grade(other["value"])
                     differ = a is not None and b is not None and a != b

@@ -4,9 +4,9 @@ from __future__ import annotations
 from typing import Iterator
 
 from .base import Rule
-from .common import fmt, half_ulp, num, stated_decimals, verdict
+from .common import as_stated, fmt, half_ulp, num, stated_decimals, verdict
 
-NEG = ("不满意", "不太满意", "较不满意", "很不满意", "非常不满意", "不了解", "不知道", "不清楚")
+NEG = ("不满", "不太满", "不了解", "不知道", "不清楚")
 
 
 def _tier(label: str) -> int | None:
@@ -17,7 +17,7 @@ def _tier(label: str) -> int | None:
         return 2
     if "比较" in label or "较" in label:
         return 1
-    if "满意" in label or "了解" in label or "知道" in label:
+    if "满" in label or "了解" in label or "知道" in label:  # "满" also covers a label cut short (非常满)
         return 0
     return None
 
@@ -67,4 +67,4 @@ class SurveyRateMismatch(Rule):
         if any(verdict(r, a, 1.0, nd, pct=False) or abs(a - r) <= slack + 0.5 * 10 ** -nd + 1e-9 for a, slack in cands):
             return
         best = min(cands, key=lambda c: abs(c[0] - r))[0]
-        yield self.finding(expected=fmt(best), actual=fmt(r, nd), evidence=s.get("evidence"), page=s.get("page"))
+        yield self.finding(expected=fmt(best), actual=as_stated(r, nd), evidence=s.get("evidence"), page=s.get("page"))
