@@ -225,6 +225,8 @@ def _table_block(gray: np.ndarray, grid: Grid, page_no: int) -> tuple[Block, lis
 
 
 PERCENT_WORD = re.compile(r"^(\d[\d.,]*%)([，。、；;,.）)]*)$")
+# how the Chinese model misreads a percentage: "28.91%" → "28.919%", "28.919%6", "28.9196"
+SUSPECT_PERCENT = re.compile(r"^(\d[\d.,]*(?:9%6?|%6|96))([，。、；;,.）)]*)$")
 
 
 def _digits(t: str) -> str:
@@ -232,10 +234,13 @@ def _digits(t: str) -> str:
 
 
 def _reread_numbers(img, words: list[Word]) -> list[Word]:
-    """Percentages ending in "9%", cut out, stacked on one sheet and read again with the Latin
-    model added: the Chinese model often reads "%" as "9%" ("28.91%" → "28.919%")."""
+    """Percentages the Chinese model may have misread (above), cut out, stacked on one sheet and
+    read again with the Latin model added. Its reading is used only as evidence of how many digits
+    there are: if it is a percentage with fewer digits whose last two agree with the Chinese
+    reading's at that place, the extra trailing digits were the "%" sign. Digits stay the Chinese
+    model's (the Latin one misreads them more often)."""
     from PIL import Image
-    nums = [k for k, w in enumerate(words) if PERCENT_WORD.match(normalize(w.text)) and "9%" in normalize(w.text)]
+    nums = [k for k, w in enumerate(words) if SUSPECT_PERCENT.match(normalize(w.text))]
     if not nums or "eng" in LANG.split("+"):
         return words
     gray = np.asarray(img)
@@ -254,18 +259,23 @@ def _reread_numbers(img, words: list[Word]) -> list[Word]:
     _, alt_words = _assign(tesseract_words(Image.fromarray(sheet), psm=11, lang=LANG + "+eng"), slots, len(nums))
     out = list(words)
     for j, k in enumerate(nums):
-        old = PERCENT_WORD.match(normalize(words[k].text))
+        old = SUSPECT_PERCENT.match(normalize(words[k].text))
         # the crop's margin may catch bits of the neighbouring characters: the percentage word only
         new = next((m for m in (PERCENT_WORD.match(normalize(a.text).rstrip("，。、；;,.")) for a in alt_words[j]) if m),
                    None)
-        if not (old and new and old.group(1).endswith("9%")):
+        if not (old and new):
             continue
-        d_old, d_new = _digits(old.group(1))[:-1], _digits(new.group(1))
-        # the Latin reading has one digit less and ends like the Chinese one without its "9":
-        # that "9" was the left half of "%". Digits stay the Chinese model's (it reads them well).
-        if len(d_new) == len(d_old) and d_new[-2:] == d_old[-2:]:
+        d_old, d_new = _digits(old.group(1)), _digits(new.group(1))
+        n = len(d_new)
+        if 2 <= n < len(d_old) and d_old[:n][-2:] == d_new[-2:] and d_old[n:] in ("9", "96", "6"):
+            # the Chinese text up to its n-th digit, then "%"
+            seen, cut = 0, 0
+            for cut, ch in enumerate(old.group(1)):
+                seen += ch.isdigit()
+                if seen == n:
+                    break
             w = words[k]
-            out[k] = Word(old.group(1)[:-2] + "%" + old.group(2), w.left, w.top, w.width, w.height, w.conf, w.line)
+            out[k] = Word(old.group(1)[:cut + 1] + "%" + old.group(2), w.left, w.top, w.width, w.height, w.conf, w.line)
     return out
 
 

@@ -151,15 +151,16 @@ def test_ocr_failure_is_an_extraction_error(tmp_path, monkeypatch):
         pdf.extract(scan)
 
 
-@pytest.mark.parametrize("latin, expected", [
-    ("28.91%,", "28.91%，"),       # the Latin model sees the "%" whole: the extra "9" goes
-    ("18.91%", "28.91%，"),        # its digits are not trusted, only the count and the ending
-    ("28.9%", "28.919%，"),        # one digit short: no evidence, keep the Chinese reading
-    ("abc", "28.919%，"),
+@pytest.mark.parametrize("chinese, latin, expected", [
+    ("28.919%，", "28.91%,", "28.91%，"),     # the Latin model sees the "%" whole: the extra "9" goes
+    ("28.919%6。", "28.91%", "28.91%。"),
+    ("28.9196", "18.91%", "28.91%"),        # its digits are not trusted, only the count and the ending
+    ("28.919%，", "28.9%", "28.919%，"),     # does not agree: keep the Chinese reading
+    ("28.919%，", "abc", "28.919%，"),
 ])
-def test_percent_read_as_nine_percent_is_repaired_only_with_evidence(monkeypatch, latin, expected):
+def test_percent_read_as_nine_percent_is_repaired_only_with_evidence(monkeypatch, chinese, latin, expected):
     img = Image.new("L", (400, 200), 255)
-    words = [ocr.Word("28.919%，", 50, 50, 150, 40, 90.0, (1, 1, 1))]
+    words = [ocr.Word(chinese, 50, 50, 150, 40, 90.0, (1, 1, 1))]
     # the re-read sheet puts the first crop at y=40; the Latin reading is placed there
     monkeypatch.setattr(ocr, "tesseract_words",
                         lambda im, psm, lang=None: [ocr.Word(latin, 30, 50, 150, 40, 90.0, (1, 1, 1))])

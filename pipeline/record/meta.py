@@ -42,6 +42,8 @@ def _title(doc: Document) -> tuple[str | None, int, int]:
         t = b.text.strip()
         if not t:
             continue
+        if len(t) > 200:          # a title is short; a long block ends the title area
+            break
         lines.append((t, b.start, b.end))
         if re.search(r"(报告|结论表|评价表)$", t) or len(lines) >= 5:
             break
