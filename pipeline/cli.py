@@ -53,6 +53,8 @@ def cmd_extract(a) -> int:
 def cmd_query(a) -> int:
     from warehouse.store import connect
     con = connect(a.db, read_only=True)
+    # read-only covers the warehouse; this closes the other doors (COPY … TO, ATTACH, files)
+    con.execute("SET enable_external_access = false")
     try:
         cur = con.execute(a.sql)
     except Exception as e:  # duckdb raises its own error kinds for bad SQL and for writes

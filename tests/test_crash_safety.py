@@ -171,6 +171,8 @@ def small_db(tmp_path_factory):
     "UPDATE reports SET total_score = 0",
     "CREATE TABLE extra (x INTEGER)",
     "SELECT 1; DROP TABLE ingest_log",
+    "COPY reports TO '/tmp/jixiao_exfil.csv'",          # writes outside the warehouse
+    "ATTACH '/tmp/jixiao_other.duckdb' AS other",
 ])
 def test_query_refuses_writes(small_db, sql, capsys):
     from pipeline.cli import main
