@@ -22,7 +22,7 @@ DIMENSION_WORDS = [
     ("产出", r"产出"),
     ("效益", r"效益|效果|绩效(?!目标)|满意|影响"),
     ("过程", r"过程|管理|实施|执行"),
-    ("决策", r"决策|投入|设置|立项|前期|准备"),
+    ("决策", r"决策|投入|设置"),
 ]
 ROLE_PATTERNS = [
     ("rate", r"得分率|完成率"),
@@ -37,8 +37,8 @@ TOTAL_ROW = re.compile(r"^(合\s*计|总\s*计|总\s*分|合计得分|总得分|
 PAREN_WEIGHT = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分?\s*[）)]\s*$")
 
 
-LEVEL1_NAME = re.compile(r"^(?:项目|工作活动|评价)?(决策|投入|立项|设置|前期|过程|管理|实施|执行|产出|效益|效果|绩效|成效)"
-                         r"(?:类)?(?:指标)?(?:情况)?$")
+LEVEL1_NAME = re.compile(r"^(?:(?:项目|评价)?(决策|投入|过程|管理|实施|执行|产出|效益|效果|绩效|成效)"
+                         r"|工作活动(设置|管理|实施|产出|效果|效益))(?:类)?(?:指标)?(?:情况)?$")
 
 
 def dimension_of(name: str | None) -> str | None:
@@ -49,8 +49,9 @@ def dimension_of(name: str | None) -> str | None:
     m = LEVEL1_NAME.match(n)
     if not m:
         return None
+    word = m.group(1) or m.group(2)
     for dim, pat in DIMENSION_WORDS:
-        if re.search(pat, m.group(1)):
+        if re.search(pat, word):
             return dim
     return None
 
