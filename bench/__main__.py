@@ -35,7 +35,8 @@ def log(msg: str) -> None:
 
 def generator_version() -> str:
     h = hashlib.sha1()
-    for p in sorted((ROOT / "corpus").glob("*.py")):
+    # only the generator's own files: other modules under corpus/ must not invalidate the cache
+    for p in sorted([ROOT / "corpus" / "generate.py", *(ROOT / "corpus").glob("synth_*.py")]):
         h.update(p.read_bytes())
     return h.hexdigest()[:10]
 
@@ -52,7 +53,8 @@ def ensure_corpus(n: int, seed: int, share: float) -> Path:
         log(f"generating reports {have}..{n - 1} into {d.relative_to(ROOT)} (cached for next runs)")
         t0 = time.perf_counter()
         generate(n, seed, d, mix, share, start=have, quiet=False, jobs=os.cpu_count() or 1)
-        man.write_text(json.dumps({"n": n, "seed": seed, "share": share, "mix": mix}))
+        have = json.loads(man.read_text())["n"] if man.exists() else 0     # another bench may have grown it
+        man.write_text(json.dumps({"n": max(n, have), "seed": seed, "share": share, "mix": mix}))
         log(f"generated {n - have} reports in {time.perf_counter() - t0:.1f} s")
     return d
 

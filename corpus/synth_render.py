@@ -95,7 +95,9 @@ def build_blocks(s: dict) -> list:
     # ---- 基本情况
     H(1, "项目基本情况")
     H(2, "项目概况")
-    P(f"{prog['name']}是{s['county']}围绕{prog['work']}设立的财政专项资金，由{s['dept']}负责组织实施，"
+    # the full place name once: county names repeat across provinces (鼓楼区, 通州区 …)
+    place = s["province"] + (s["city"] if s["city"] != s["province"] else "") + s["county"]
+    P(f"{prog['name']}是{place}围绕{prog['work']}设立的财政专项资金，由{s['dept']}负责组织实施，"
       f"项目资金主要用于{prog['work']}相关支出，服务对象为辖区{prog['ben']}。")
     if s.get("offtopic"):
         P(s["offtopic"])

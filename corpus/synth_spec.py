@@ -164,7 +164,7 @@ def make_spec(seed: int, idx: int, planted: str | None) -> dict:
     if planted == "score.child_sum_mismatch":
         c = rng.choice([c for d in tree for c in d["children"] if any(g["score"] >= 100 for g in c["children"])])
         g = next(g for g in c["children"] if g["score"] >= 100)
-        g["score"] -= rng.choice([50, 100, 150])     # the child changes, the parent keeps its score
+        g["score"] -= min(g["score"], rng.choice([50, 100, 150]))   # the child changes, the parent keeps its score
         s["child_sum_item"] = c["name"]
     s["tree"] = tree
     total = sum(d["score"] for d in tree)

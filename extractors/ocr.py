@@ -51,16 +51,20 @@ class OcrLine(str):
 
 
 @lru_cache(maxsize=1)
-def available() -> bool:
+def _langs() -> frozenset:
     exe = shutil.which("tesseract")
     if not exe:
-        return False
+        return frozenset()
     try:
         out = subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.SubprocessError):
-        return False
-    langs = set((out.stdout + out.stderr).split())
-    return all(lang in langs for lang in LANG.split("+"))
+        return frozenset()
+    return frozenset((out.stdout + out.stderr).split())
+
+
+def available() -> bool:
+    langs = _langs()
+    return bool(langs) and all(lang in langs for lang in LANG.split("+"))
 
 
 def _png(img) -> bytes:
@@ -210,7 +214,7 @@ def _table_block(gray: np.ndarray, grid: Grid, page_no: int) -> tuple[Block, lis
         words = tesseract_words(sheet_img, psm=11)
         cells_text, cell_words = _assign(words, slots, len(grid.cells))
         numeric = [k for k, t in enumerate(cells_text) if t and NUMERIC_CELL.match(t)]
-        if numeric and "eng" not in LANG.split("+"):
+        if numeric and "eng" not in LANG.split("+") and "eng" in _langs():
             # the Chinese model misreads "%" (as "96") and some digits; numbers are read
             # again with the Latin model added, and that reading is kept if it is a number too
             alt_text, alt_words = _assign(tesseract_words(sheet_img, psm=11, lang=LANG + "+eng"), slots,
@@ -241,7 +245,7 @@ def _reread_numbers(img, words: list[Word]) -> list[Word]:
     model's (the Latin one misreads them more often)."""
     from PIL import Image
     nums = [k for k, w in enumerate(words) if SUSPECT_PERCENT.match(normalize(w.text))]
-    if not nums or "eng" in LANG.split("+"):
+    if not nums or "eng" in LANG.split("+") or "eng" not in _langs():
         return words
     gray = np.asarray(img)
     pad, gap, margin = 15, 40, 30
@@ -256,7 +260,7 @@ def _reread_numbers(img, words: list[Word]) -> list[Word]:
         sheet[y:y + c.shape[0], margin:margin + c.shape[1]] = c
         slots.append((y - gap // 2, y + c.shape[0] + gap // 2, j))
         y += c.shape[0] + gap
-    _, alt_words = _assign(tesseract_words(Image.fromarray(sheet), psm=11, lang=LANG + "+eng"), slots, len(nums))
+    _, alt_words = _assign(tesseract_words(Image.fromarray(sheet), psm=11, lang="eng"), slots, len(nums))
     out = list(words)
     for j, k in enumerate(nums):
         old = SUSPECT_PERCENT.match(normalize(words[k].text))

@@ -89,6 +89,15 @@ def test_every_per_report_rule_is_planted_in_a_corpus_of_60(corpus60):
             assert t["planted"] not in t["findings"]["must_not"]
 
 
+def test_only_the_over_weight_plant_has_a_score_outside_0_to_weight(corpus60):
+    for t in corpus60:
+        if t["planted"] == "score.over_weight":
+            continue
+        for key in ("level1", "level2", "level3"):
+            for x in t[key]:
+                assert 0 <= x["score"] <= x["weight"], (t["planted"], x)
+
+
 def test_planted_numeric_errors_are_real(corpus60):
     by = {t["planted"]: t for t in corpus60 if t["planted"]}
     t = by["score.total_mismatch"]

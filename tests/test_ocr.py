@@ -161,6 +161,7 @@ def test_ocr_failure_is_an_extraction_error(tmp_path, monkeypatch):
 def test_percent_read_as_nine_percent_is_repaired_only_with_evidence(monkeypatch, chinese, latin, expected):
     img = Image.new("L", (400, 200), 255)
     words = [ocr.Word(chinese, 50, 50, 150, 40, 90.0, (1, 1, 1))]
+    monkeypatch.setattr(ocr, "_langs", lambda: frozenset({"chi_sim", "eng"}))
     # the re-read sheet puts the first crop at y=40; the Latin reading is placed there
     monkeypatch.setattr(ocr, "tesseract_words",
                         lambda im, psm, lang=None: [ocr.Word(latin, 30, 50, 150, 40, 90.0, (1, 1, 1))])

@@ -23,8 +23,10 @@ CASES = [
      record(allocated_wan=100, received_wan=50, spent_wan=49, execution_rate_pct=98.0), {}),
     ("rate against allocated agrees though received differs: silent",
      record(allocated_wan=100, received_wan=120, spent_wan=99, execution_rate_pct=99.0), {}),
-    ("truncated rate (91.42 for 91.428…) gives no finding",
-     record(allocated_wan=35, spent_wan=32, execution_rate_pct=91.42), {}),
+    ("truncated rate (91.42 for 91.428…) is info only",
+     record(allocated_wan=35, spent_wan=32, execution_rate_pct=91.42), {"funds.execution_rate_mismatch": "info"}),
+    ("truncated against one denominator but rounded against the other: silent",
+     record(allocated_wan=35, received_wan=32, spent_wan=32, execution_rate_pct=100.0), {}),
     ("100 % when more than the budget was spent is accepted",
      record(allocated_wan=10, spent_wan=10.2, execution_rate_pct=100), {}),
     ("rate matching neither denominator fires",
@@ -91,3 +93,10 @@ CASES = [
 @pytest.mark.parametrize("title,rec,expected", CASES, ids=[c[0] for c in CASES])
 def test_funds_rules(title, rec, expected):
     assert fired("funds", rec) == expected, title
+
+
+def test_truncated_arrival_rate_is_info_saying_truncation():
+    from tests.rulecase import findings
+    got = findings("funds", record(allocated_wan=35, received_wan=32, spent_wan=32, arrival_rate_pct=91.42))
+    arr = [f for f in got if f["rule_id"] == "funds.arrival_rate_mismatch"]
+    assert len(arr) == 1 and arr[0]["severity"] == "info" and "截尾" in arr[0]["message"], got

@@ -35,8 +35,10 @@ CASES = [
      record(indicators=[ind(1, "决策", 20, 19), ind(2, "项目立项", 8, 8, parent="决策")]), {}),
     # score.rate_mismatch
     ("rate equals score/weight rounded: silent", record(indicators=[ind(2, "资金到位率", 3, 2, 66.67)]), {}),
-    ("rate that is a truncation (66.66 for 66.666…) gives no finding",
-     record(indicators=[ind(2, "资金到位率", 3, 2, 66.66)]), {}),
+    ("rate that is a truncation (66.66 for 66.666…) is info only",
+     record(indicators=[ind(2, "资金到位率", 3, 2, 66.66)]), {"score.rate_mismatch": "info"}),
+    ("91.42 for 32/35 = 91.428… is truncation: info only",
+     record(indicators=[ind(1, "产出", 35, 32, 91.42)]), {"score.rate_mismatch": "info"}),
     ("rate stated with one decimal agrees at one decimal: silent",
      record(indicators=[ind(2, "资金到位率", 3, 2, 66.7)]), {}),
     ("rate from a rounded score (8.33 of 8.333…) agrees: silent",

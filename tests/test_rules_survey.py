@@ -38,6 +38,8 @@ CASES = [
                    ("不太满意", 10, None, None)], valid=275), {R: "warning"}),
     ("a label cut short (非常满) still counts as satisfied",
      survey(90.91, [("非常满", 150, None, None), ("满意", 100, None, None), ("不满意", 25, None, None)], valid=275), {}),
+    ("option counts (30) that are not valid × questions (20 × n) mean a lost column: not judged",
+     survey(93.63, [("满意", 26, None, 90), ("一般", 4, None, 80), ("不满意", 0, None, None)], valid=20), {}),
     ("one option only is not judged", survey(50.0, [("满意", 10, None, None)]), {}),
     ("no stated rate: silent", survey(None, OPTS, valid=275), {}),
 ]

@@ -1,9 +1,10 @@
 """Shared helpers of the per-report rules: the contract's rounding rule applied to a stated figure,
 input precision (a rounded input widens what a recomputed figure may be), evidence and page lookup.
 
-Rounding decision (contract: "truncation is reported as info at most"): a stated figure that agrees
-only by truncation gives NO finding — truncating is a legitimate way to state a figure, and a reviewer
-cannot act on it. ``verdict`` still returns "truncate" so a rule may choose otherwise.
+Rounding decision (contract: "truncation is reported as info at most"): a stated rate that agrees only
+by truncation (91.42 for 32/35 = 91.428…) gives an ``info`` finding in the rate rules (score, execution,
+arrival, count rates) — the figure is not wrong, but the report does not round as it should; every other
+rule stays silent on truncation. ``TRUNC_TEMPLATE`` is that finding's message.
 """
 from __future__ import annotations
 
@@ -85,6 +86,17 @@ def fmt(x: float | None, nd: int = 2) -> str:
         return "—"
     s = f"{round_half_up(x, nd):.{nd}f}"
     return s.rstrip("0").rstrip(".") if "." in s else s
+
+
+TRUNC_TEMPLATE = "{what}按计算为{expected}%，报告写为{actual}%，系截尾而非四舍五入，数值可接受，仅供核对。"
+
+
+def truncation_finding(rule, *, what: str, expected: str, actual: str, evidence=None, page=None) -> dict:
+    """The info finding for a rate that agrees only by truncation (the contract's "info at most")."""
+    f = rule.finding(expected=expected, actual=actual, evidence=evidence, page=page, severity="info", what=what,
+                     name=what, label=what, score="")
+    f["message"] = TRUNC_TEMPLATE.format(what=what, expected=expected, actual=actual)
+    return f
 
 
 def as_stated(x: float, nd: int) -> str:

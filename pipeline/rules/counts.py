@@ -5,7 +5,7 @@ import re
 from typing import Iterator
 
 from .base import Rule
-from .common import as_stated, fmt, num, stated_decimals, stated_in, verdict
+from .common import truncation_finding, as_stated, fmt, num, stated_decimals, stated_in, verdict
 
 
 class CountSumMismatch(Rule):
@@ -79,8 +79,15 @@ class CountRateClaimMismatch(Rule):
             if self.whole_means_all and r == 100:
                 if any(abs(a - b) < 1e-9 for a, b in bases):
                     continue
-            elif any(verdict(r, a, b, nd) for a, b in bases):
-                continue
+            else:
+                vs = [verdict(r, a, b, nd) for a, b in bases]
+                if "round" in vs:
+                    continue
+                if "truncate" in vs:
+                    a, b = bases[vs.index("truncate")]
+                    yield truncation_finding(self, what=f"“{c.get('name') or ''}”比率", expected=fmt(a / b * 100, nd + 1),
+                                             actual=as_stated(r, nd), evidence=c.get("evidence"), page=c.get("page"))
+                    continue
             a, b = bases[0]
             yield self.finding(expected=fmt(a / b * 100), actual=as_stated(r, nd), name=c.get("name") or "",
                                evidence=c.get("evidence"), page=c.get("page"))

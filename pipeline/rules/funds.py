@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from .base import Rule
-from .common import as_stated, fmt, half_ulp, num, prov, stated_decimals, verdict
+from .common import truncation_finding, as_stated, fmt, half_ulp, num, prov, stated_decimals, verdict
 
 COLS = (("allocated_wan", "预算安排"), ("received_wan", "到位"), ("spent_wan", "支出"))
 
@@ -26,7 +26,13 @@ class ExecutionRateMismatch(Rule):
         ev, page = prov(rec, "execution_rate_pct")
         nd = stated_decimals(rec, r, "execution_rate_pct", ev)
         # some reports cap the rate at 100 % when more than the budget was spent
-        if any(verdict(r, spent, d, nd) for _, d in dens) or (r == 100 and any(spent >= d for _, d in dens)):
+        vs = [verdict(r, spent, d, nd) for _, d in dens]
+        if "round" in vs or (r == 100 and any(spent >= d for _, d in dens)):
+            return
+        if "truncate" in vs:
+            d = dens[vs.index("truncate")][1]
+            yield truncation_finding(self, what="预算执行率", expected=fmt(spent / d * 100, nd + 1),
+                                     actual=as_stated(r, nd), evidence=ev, page=page)
             return
         exp = " 或 ".join(dict.fromkeys(f"{fmt(spent / d * 100)}%" for _, d in dens))
         yield self.finding(expected=exp, actual=as_stated(r, nd), evidence=ev, page=page)
@@ -44,7 +50,12 @@ class ArrivalRateMismatch(Rule):
             return
         ev, page = prov(rec, "arrival_rate_pct")
         nd = stated_decimals(rec, r, "arrival_rate_pct", ev)
-        if verdict(r, rec_, alloc, nd) or (r == 100 and rec_ >= alloc):
+        v = verdict(r, rec_, alloc, nd)
+        if v == "round" or (r == 100 and rec_ >= alloc):
+            return
+        if v == "truncate":
+            yield truncation_finding(self, what="资金到位率", expected=fmt(rec_ / alloc * 100, nd + 1),
+                                     actual=as_stated(r, nd), evidence=ev, page=page)
             return
         yield self.finding(expected=fmt(rec_ / alloc * 100), actual=as_stated(r, nd), evidence=ev, page=page)
 

@@ -9,7 +9,7 @@ from typing import Iterator
 from .base import Rule
 from pipeline.record.numbers import decimals
 
-from .common import as_stated, fmt, half_ulp, num, prov, stated_decimals, value_decimals, verdict
+from .common import truncation_finding, as_stated, fmt, half_ulp, num, prov, stated_decimals, value_decimals, verdict
 
 
 def table_indicators(rec: dict) -> list[dict]:
@@ -115,7 +115,11 @@ class RateMismatch(Rule):
             if r is None or s is None or not w:
                 continue
             nd = stated_decimals(rec, r, evidence=i.get("evidence"))
-            if verdict(r, s, w, nd) is None:
+            v = verdict(r, s, w, nd)
+            if v == "truncate":
+                yield truncation_finding(self, what=f"指标“{i.get('name')}”得分率", expected=fmt(s / w * 100, nd + 1),
+                                         actual=as_stated(r, nd), evidence=i.get("evidence"), page=i.get("page"))
+            elif v is None:
                 yield self.finding(expected=fmt(s / w * 100, max(nd, 2)), actual=as_stated(r, nd), name=i.get("name"),
                                    evidence=i.get("evidence"), page=i.get("page"))
 

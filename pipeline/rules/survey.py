@@ -37,6 +37,11 @@ class SurveyRateMismatch(Rule):
         counts = [num(o.get("count")) for o in opts]
         slack = 0.0
         if all(c is not None for c in counts):
+            valid = num(s.get("valid"))
+            total = sum(counts)
+            # answers are valid × questions; any other total means an option column was lost (OCR, merged cells)
+            if valid and total and abs(total / valid - round(total / valid)) > 1e-9:
+                return []
             bases = {b for b in (num(s.get("valid")), sum(counts), num(s.get("issued"))) if b}
             shares = [[c / b * 100 for c in counts] for b in bases]
         else:
