@@ -86,9 +86,29 @@ def _counts(doc: Document) -> list[dict]:
     return out
 
 
+COVERAGE = re.compile(rf"(?:共计|累计|合计|共)[^。；\d]{{0,16}}?(?P<n>\d[\d,]*)\s*(?P<u>份|件|户|人|名)[^。；]{{0,30}}?"
+                      rf"(?P<what>[\u4e00-\u9fff]{{2,12}}?(?:接收|接受|覆盖|建档|移交|发放|签约|参保)率)\s*(?:为|达到|达)?\s*(?P<r>{find.NUM})\s*[%％]")
+
+
+def _coverage(doc: Document, population: int | None) -> list[dict]:
+    """"共计管理…档案20,298份，…档案接受率100%": a coverage rate is that count over the population
+    the report serves; a 100 % claim with fewer items than people is a contradiction to show."""
+    if not population:
+        return []
+    out = []
+    for m in COVERAGE.finditer(doc.text):
+        n = numbers.parse_number(m.group("n"))
+        if not n or n == population or n > population * 1.5:
+            continue
+        out.append({"name": m.group("what"), "total": n, "parts": [], "base": population,
+                    "stated_rate_pct": numbers.parse_number(m.group("r")), "page": doc.page_at(m.start()),
+                    "evidence": doc.text[m.start():m.end()]})
+    return out
+
+
 def extract(doc: Document, rec: dict) -> None:
     v, where = _beneficiaries(doc)
     rec["beneficiaries"] = v
     if where:
         rec["provenance"]["beneficiaries"] = where
-    rec["counts"] = _counts(doc)
+    rec["counts"] = _counts(doc) + _coverage(doc, v)
