@@ -56,7 +56,9 @@ def compare(truth: dict, rec: dict) -> tuple[int, int, list[str]]:
     for g in truth.get("level1", []):
         hit = [i for i in inds if i.get("level") == 1 and _norm(i.get("dimension")) == g["dimension"]]
         check(f"L1 {g['dimension']}", bool(hit) and all(same(g[c], hit[0].get(c)) for c in ("weight", "score", "rate_pct")))
-    for name, w, s in truth.get("level3", []):
+    for item in truth.get("level3", []):
+        # gold.json writes [name, weight, score]; the generator writes dicts
+        name, w, s = (item["name"], item["weight"], item["score"]) if isinstance(item, dict) else item
         hit = [i for i in inds if i.get("level") == 3 and name in _norm(i.get("name") or "")]
         check(f"L3 {name}", bool(hit) and same(w, hit[0].get("weight")) and same(s, hit[0].get("score")))
     probs = rec.get("problems") or []

@@ -12,7 +12,7 @@ from . import find, numbers
 
 ALLOCATED = (r"(?:下达|预算安排|安排(?:预算|资金|经费)?|批复|年初预算|全年预算|预算(?:资金|总额|金额|数)|"
              r"项目(?:总)?预算|计划投资|总投资)")
-RECEIVED = r"(?:实际到位|到位资金|资金到位|拨付到位|已到位|到账)"
+RECEIVED = r"(?:实际到位|到位资金|资金到位|拨付到位|已到位|到账|(?<=[，,；;\s])到位(?=\s*\d))"
 SPENT = r"(?:实际支出|实际使用|支出资金|使用资金|已使用|已支出|共计支出|累计支出|支出|已拨付|实际拨付|使用)"
 CARRY = r"(?:结转结余|结余|结转)"
 EXEC_RATE = r"(?:预算执行率|资金执行率|执行率|资金使用率|支出率|支付率)"
@@ -146,6 +146,12 @@ def funding_tables(doc: Document) -> list[dict]:
         if len(g) < 2:
             continue
         head = [re.sub(r"\s+", "", c) for c in g[0]]
+        role_cols = {role: next((j for j, c in enumerate(head) if re.search(pat, c) and not re.search("率", c)), None)
+                     for role, pat in (("allocated_wan", r"预算安排|下达|安排|预算数|批复"),
+                                       ("received_wan", r"到位"), ("spent_wan", r"支出|使用"))}
+        if sum(v is not None for v in role_cols.values()) >= 2 and re.search(r"来源|项目|级次|名称|年度", head[0]):
+            out.extend(_role_rows(doc, b, g, role_cols))
+            continue
         src_cols = [j for j, c in enumerate(head) if SOURCE.search(c) and re.search(r"资金|财政|补助|配套|级", c)]
         tot_col = next((j for j, c in enumerate(head) if re.search(r"小计|合计|总计|金额|资金总额", c)), None)
         year_col = next((j for j, c in enumerate(head) if re.search(r"年度|年份", c)), None)
@@ -171,6 +177,26 @@ def funding_tables(doc: Document) -> list[dict]:
             name = cells[year_col] if kind == "year" else label
             out.append({"name": name, "kind": kind, "allocated_wan": round(val * scale, 6), "received_wan": None,
                         "spent_wan": None, "page": b.page, "evidence": " | ".join(c for c in cells if c)[:300]})
+    return out
+
+
+def _role_rows(doc: Document, b, g: list[list[str]], cols: dict) -> list[dict]:
+    """A table by source with one column each for allocated / received / spent."""
+    scale = 1e-4 if re.search(r"[（(]元[）)]|单位[：:]\s*元", " ".join(g[0]) + doc.text[max(0, b.start - 80):b.start]) else 1.0
+    out = []
+    for row in g[1:]:
+        label = re.sub(r"\s+", "", row[0])
+        if not label:
+            continue
+        vals = {}
+        for role, j in cols.items():
+            v = numbers.parse_number(row[j]) if j is not None and j < len(row) else None
+            vals[role] = round(v * scale, 6) if v is not None else None
+        if all(v is None for v in vals.values()):
+            continue
+        kind = "total" if re.fullmatch(r"合计|总计|小计|合\s*计", label) else "source"
+        out.append({"name": label, "kind": kind, **vals, "page": b.page,
+                    "evidence": " | ".join(c for c in row if c)[:300]})
     return out
 
 
