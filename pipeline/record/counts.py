@@ -55,9 +55,9 @@ def _beneficiaries(doc: Document) -> tuple[int | None, dict | None]:
     return v, where[v]
 
 
-PARTS = re.compile(rf"(?:共|共计|合计|累计|总计)(?P<total>\d[\d,]*)\s*(?P<u>{PEOPLE}|份|个|项|户)[，,]?\s*其中[：:，,]?(?P<parts>[^。；]*)")
-PAIR = re.compile(rf"应(?P<what>[\u4e00-\u9fff]{{1,4}}?)(?:人数|数量|数)?\s*(?P<a>\d[\d,]*)\s*(?P<u>{PEOPLE}|份|户|个)[，,、]\s*"
-                  rf"实(?P=what)(?:人数|数量|数)?\s*(?P<b>\d[\d,]*)\s*(?P=u)")
+PARTS = re.compile(rf"(?:共|共计|合计|累计|总计)[^。；\d，,]{{0,16}}?(?P<total>\d[\d,]*)\s*(?P<u>{PEOPLE}|份|个|项|户)[，,]?\s*其中[：:，,]?(?P<parts>[^。；]*)")
+PAIR = re.compile(rf"(?:应|计划)(?P<what>[\u4e00-\u9fff]{{1,4}}?)[\u4e00-\u9fff]{{0,8}}?\s*(?P<a>\d[\d,]*)\s*(?P<u>{PEOPLE}|份|户|个)[，,、]\s*"
+                  rf"(?:实际|实)(?P=what)[\u4e00-\u9fff]{{0,8}}?\s*(?P<b>\d[\d,]*)\s*(?P=u)")
 
 
 def _counts(doc: Document) -> list[dict]:
@@ -73,12 +73,13 @@ def _counts(doc: Document) -> list[dict]:
     for m in PAIR.finditer(doc.text):
         # the rate claimed for the pair: a "…率 100%" in the same passage, or the target value
         # of the indicator row the pair explains
-        ctx_start = max(0, m.start() - 200)
-        ctx = doc.text[ctx_start:m.end() + 200]
-        claim = None
-        for rm in re.finditer(rf"(?:率|比例)[^。；\d]{{0,6}}?(?:为|达到|达|均为)?\s*({find.NUM})\s*[%％]", ctx):
-            claim = numbers.parse_number(rm.group(1))
-            break
+        # the claim closest after the pair (its own sentence), else in the passage around it
+        after = doc.text[m.end():m.end() + 60]
+        rm = re.search(rf"^[^。；]*?(?:率|比例)[^。；\d]{{0,6}}?(?:为|达到|达|均为)?\s*({find.NUM})\s*[%％]", after)
+        if not rm:
+            ctx = doc.text[max(0, m.start() - 200):m.end() + 200]
+            rm = re.search(rf"(?:率|比例)[^。；\d]{{0,6}}?(?:为|达到|达|均为)?\s*({find.NUM})\s*[%％]", ctx)
+        claim = numbers.parse_number(rm.group(1)) if rm else None
         out.append({"name": f"应{m.group('what')}/实{m.group('what')}", "total": numbers.parse_number(m.group("a")),
                     "parts": [{"name": f"实{m.group('what')}", "value": numbers.parse_number(m.group("b"))}],
                     "stated_rate_pct": claim, "page": doc.page_at(m.start()),

@@ -42,6 +42,9 @@ def _options_table(doc: Document) -> tuple[list[dict], dict]:
             continue
         head = [re.sub(r"\s+", "", c) for c in g[0]]
         cols = [(j, h) for j, h in enumerate(head) if h in OPTIONS]
+        rows = [r for r in g if re.sub(r"\s+", "", r[0]) in OPTIONS]
+        if len(cols) < 2 and len(rows) >= 2:
+            return _options_rows(b, g, rows), {"page": b.page, "evidence": " | ".join(" ".join(r) for r in rows)[:300]}
         if len(cols) < 2:
             continue
         counts = Counter()
@@ -59,6 +62,27 @@ def _options_table(doc: Document) -> tuple[list[dict], dict]:
         options = [{"label": h, "count": counts.get(h), "share_pct": None, "weight_pct": weights.get(h)} for _, h in cols]
         return options, {"page": b.page, "evidence": " | ".join(head)}
     return [], {}
+
+
+def _options_rows(b, g: list[list[str]], rows: list[list[str]]) -> list[dict]:
+    """Options as rows: 非常满意 | 33 | 30.00% (count, share, maybe a weight column)."""
+    head = " ".join(g[0])
+    out = []
+    for r in rows:
+        count = share = weight = None
+        for k, c in enumerate(r[1:], 1):
+            c = c.strip()
+            hk = g[0][k] if k < len(g[0]) else ""
+            if re.fullmatch(r"\d[\d,]*", c) and count is None and not re.search(r"赋值|权重|分值", hk):
+                count = numbers.parse_number(c)
+            elif re.fullmatch(rf"{find.NUM}\s*[%％]?", c):
+                if re.search(r"赋值|权重|分值", hk):
+                    weight = numbers.parse_number(c)
+                elif share is None:
+                    share = numbers.parse_number(c)
+        out.append({"label": re.sub(r"\s+", "", r[0]), "count": count, "share_pct": share, "weight_pct": weight})
+    _ = head
+    return out
 
 
 def extract(doc: Document, rec: dict) -> None:
