@@ -73,11 +73,13 @@ def _png(img) -> bytes:
     return buf.getvalue()
 
 
-def tesseract_words(img, psm: int, lang: str | None = None) -> list[Word]:
-    """Words of a PIL image with boxes and confidences (tesseract TSV)."""
+def tesseract_words(img, psm: int, lang: str | None = None, config: tuple[str, ...] = ()) -> list[Word]:
+    """Words of a PIL image with boxes and confidences (tesseract TSV); ``config``: extra
+    ``-c name=value`` settings."""
     env = dict(os.environ, OMP_THREAD_LIMIT="1")   # its own threads only slow it down on few cores
+    extra = [a for c in config for a in ("-c", c)]
     r = subprocess.run(["tesseract", "stdin", "stdout", "-l", lang or LANG, "--psm", str(psm),
-                        "-c", "preserve_interword_spaces=1", "tsv"],
+                        "-c", "preserve_interword_spaces=1", *extra, "tsv"],
                        input=_png(img), capture_output=True, timeout=PAGE_TIMEOUT, env=env)
     if r.returncode != 0:
         raise RuntimeError(f"tesseract failed: {r.stderr.decode('utf-8', 'replace')[-300:]}")
@@ -151,11 +153,23 @@ def _cell_crop(gray: np.ndarray, box: tuple[int, int, int, int], pad: int) -> np
     for k in list(range(min(edge, ink.shape[1]))) + list(range(max(0, ink.shape[1] - edge), ink.shape[1])):
         if ink[:, k].mean() > 0.6:
             crop[:, k] = 255
-    ink = crop < INK
-    if ink.sum() < 15:
+    solid = _solid_ink(crop < INK)
+    if solid.sum() < 15:
         return None
-    rows, cols = np.nonzero(ink.any(axis=1))[0], np.nonzero(ink.any(axis=0))[0]
+    # the box of the cell's strokes only: scan specks far from the text would make a small
+    # number a large, mostly blank crop (which tesseract then often reads as nothing)
+    rows, cols = np.nonzero(solid.any(axis=1))[0], np.nonzero(solid.any(axis=0))[0]
     return crop[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+
+
+def _solid_ink(ink: np.ndarray, k: int = 5, need: int = 8) -> np.ndarray:
+    """Ink pixels with at least ``need`` ink pixels in their k×k neighbourhood: strokes and
+    full stops (≥ 3×3 px at 200–300 dpi) stay, isolated scan specks go."""
+    h, w = ink.shape
+    s = np.zeros((h + k, w + k), dtype=np.int32)
+    s[1:, 1:] = np.pad(ink.astype(np.int32), k // 2).cumsum(0).cumsum(1)
+    box = s[k:k + h, k:k + w] - s[:h, k:k + w] - s[k:k + h, :w] + s[:h, :w]
+    return ink & (box >= need)
 
 
 NUMERIC_CELL = re.compile(r"^[\s\d.,:%％()（）+\-—~/]+$")
@@ -213,19 +227,75 @@ def _table_block(gray: np.ndarray, grid: Grid, page_no: int) -> tuple[Block, lis
         # sparse-text mode: each cell is a separate island of text on the sheet
         words = tesseract_words(sheet_img, psm=11)
         cells_text, cell_words = _assign(words, slots, len(grid.cells))
-        numeric = [k for k, t in enumerate(cells_text) if t and NUMERIC_CELL.match(t)]
-        if numeric and "eng" not in LANG.split("+") and "eng" in _langs():
-            # the Chinese model misreads "%" (as "96") and some digits; numbers are read
-            # again with the Latin model added, and that reading is kept if it is a number too
-            alt_text, alt_words = _assign(tesseract_words(sheet_img, psm=11, lang=LANG + "+eng"), slots,
-                                          len(grid.cells))
-            for k in numeric:
-                if alt_text[k] and NUMERIC_CELL.match(alt_text[k]):
-                    cells_text[k], cell_words[k] = alt_text[k], alt_words[k]
+        for k, (text, ws) in _digit_pass(crops, _number_candidates(grid, cells_text, crops)).items():
+            cells_text[k], cell_words[k] = text, ws
         words = [w for ws in cell_words for w in ws]
     cells = [Cell(r, c, cells_text[k], rs, cs) for k, (r, c, rs, cs) in enumerate(grid.cells)]
     conf, _ = _mean_conf(words)
     return Block(TABLE, "", page=page_no, cells=cells, confidence=round(conf, 3)), words
+
+
+NUMBER_READING = re.compile(r"^[(（]?[+\-]?\d[\d,]*(?:\.\d+)?%?[)）]?$")
+CJK = re.compile(r"[\u3400-\u9fff]")
+DIGITS_WHITELIST = "0123456789.,%()-"
+
+
+def _number_candidates(grid: Grid, texts: list[str], crops: list) -> list[int]:
+    """Cells worth a digits-only reading: those read as numbers (the Chinese model misreads "%"
+    and some digits), those with ink but no text or a short non-Chinese scrap (a lone "3" is
+    often dropped or read as "B"), and one-character cells in a column whose other cells are
+    mostly numbers (a score misread as a Chinese character)."""
+    numeric_cols: set[int] = set()
+    by_col: dict[int, list[str]] = {}
+    for k, (r, c, rs, cs) in enumerate(grid.cells):
+        if cs == 1 and texts[k]:
+            by_col.setdefault(c, []).append(texts[k])
+    for c, ts in by_col.items():
+        n = sum(1 for t in ts if NUMERIC_CELL.match(t))
+        if n >= 2 and n >= 0.5 * len(ts):
+            numeric_cols.add(c)
+    out = []
+    for k, (r, c, rs, cs) in enumerate(grid.cells):
+        t = texts[k]
+        if crops[k] is None:
+            continue
+        if not t or NUMERIC_CELL.match(t) or (len(t) <= 3 and not CJK.search(t)) or \
+                (len(t) == 1 and cs == 1 and c in numeric_cols):
+            out.append(k)
+    return out
+
+
+def _digit_pass(crops: list, cands: list[int]) -> dict[int, tuple[str, list[Word]]]:
+    """Candidate cells stacked one per line and read in one call with the Latin model, digits
+    only, as a uniform block (sparse mode drops lone digits). A reading is used when it is a
+    plain number; anything else keeps the first reading."""
+    from PIL import Image
+    if not cands or "eng" not in _langs():
+        return {}
+    # small print is enlarged to a glyph height tesseract reads well (~40 px)
+    scaled = []
+    for k in cands:
+        cr = crops[k]
+        f = min(3, max(1, round(40 / max(1, cr.shape[0]))))
+        scaled.append(np.asarray(Image.fromarray(cr).resize((cr.shape[1] * f, cr.shape[0] * f), Image.BICUBIC))
+                      if f > 1 else cr)
+    gap, margin = 30, 40
+    sheet = np.full((sum(c.shape[0] + gap for c in scaled) + gap, max(c.shape[1] for c in scaled) + 2 * margin),
+                    255, dtype=np.uint8)
+    slots, y = [], gap
+    for j, c in enumerate(scaled):
+        sheet[y:y + c.shape[0], margin:margin + c.shape[1]] = c
+        slots.append((y - gap // 2, y + c.shape[0] + gap // 2, j))
+        y += c.shape[0] + gap
+    words = tesseract_words(Image.fromarray(sheet), psm=6, lang="eng",
+                            config=("tessedit_char_whitelist=" + DIGITS_WHITELIST,))
+    texts, per = _assign(words, slots, len(cands))
+    out = {}
+    for j, k in enumerate(cands):
+        t = texts[j]
+        if t and NUMBER_READING.match(t):
+            out[k] = (t, per[j])
+    return out
 
 
 PERCENT_WORD = re.compile(r"^(\d[\d.,]*%)([，。、；;,.）)]*)$")

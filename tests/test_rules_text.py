@@ -51,3 +51,24 @@ def test_offtopic_evidence_is_the_passage():
 def test_offtopic_works_without_a_title():
     got = findings("text", record(title=None, narrative=story(*BODY, OFF)))
     assert [f["rule_id"] for f in got] == [R]
+
+
+HOME = dict(province="江苏省", city="南通市", county="启东市")
+OTHER_PLACE = "三河市医疗保障局围绕城乡医疗救助资金，统筹安排项目资金，重点支持困难群众医疗救助，组织各乡镇完成年度任务。"
+PLACE_CASES = [
+    ("a passage about a fund in another county fires", story(*BODY, OTHER_PLACE), HOME, True),
+    ("the same county named in the passage: silent",
+     story(*BODY, OTHER_PLACE.replace("三河市", "启东市")), HOME, False),
+    ("a county the report names elsewhere too (a real neighbour): silent",
+     story(*BODY, OTHER_PLACE, "本项目与三河市开展了经验交流，借鉴其救助资金管理做法。"), HOME, False),
+    ("a city-level report naming one of its own counties: silent",
+     story(*BODY, OTHER_PLACE.replace("三河市", "海门区")), dict(province="江苏省", city="南通市", county=None), False),
+    ("a passage without funds or a project is not judged",
+     story(*BODY, "三河市的退休人员代表参加了座谈，介绍了当地社区开展文体活动和走访慰问的做法和体会。"), HOME, False),
+]
+
+
+@pytest.mark.parametrize("title,narrative,where,fires", PLACE_CASES, ids=[c[0] for c in PLACE_CASES])
+def test_offtopic_passage_about_another_county(title, narrative, where, fires):
+    got = findings("text", record(title=TITLE, programme="国有企业退休人员社会化管理专项补助资金", narrative=narrative, **where))
+    assert bool([f for f in got if f["rule_id"] == R]) is fires, title

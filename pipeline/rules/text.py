@@ -39,6 +39,12 @@ def content_words(text: str) -> list[str]:
     return [w for w in jieba.lcut(text) if _CJK.match(w)]
 
 
+def find_clause(text: str, pos: int) -> str:
+    a = max(text.rfind(c, 0, pos) for c in "，。；") + 1
+    ends = [i for i in (text.find(c, pos) for c in "，。；") if i != -1]
+    return text[a:min(ends) if ends else len(text)][:40]
+
+
 class OfftopicBoilerplate(Rule):
     id = "text.offtopic_boilerplate"
     severity = "warning"
@@ -66,11 +72,35 @@ class OfftopicBoilerplate(Rule):
         for item, text, own in zip(items, texts, words):
             if item.get("kind") == "heading" or len(text) < self.min_passage_chars or any(k in (item.get("section") or "") for k in SKIP_SECTIONS):
                 continue
-            name = self._foreign_name(re.sub(r"《[^》]*》", "", text), own, doc, topic, idf, med)
+            bare = re.sub(r"《[^》]*》", "", text)
+            name = self._foreign_name(bare, own, doc, topic, idf, med) or self._foreign_place(bare, rec, texts)
             if name:
                 yield self.finding(expected=(rec.get("title") or "、".join(sorted(topic)[:5]))[:60], actual=name,
                                    evidence=text, page=item.get("page"))
                 return  # one passage is enough to send the reviewer to the copied text
+
+    def _foreign_place(self, text: str, rec: dict, texts: list[str]) -> str | None:
+        """The passage is about a programme in another county: it names a county-level place that is
+        not the report's (nor inside the report's city when it is a city-level report), the place
+        appears nowhere else in the report, and the passage talks about funds or a project."""
+        if not rec.get("province") or not re.search(r"资金|项目|工程|经费", text):
+            return None
+        from pipeline.record import region
+        counties, _, _, pat = region._index()
+        for m in pat.finditer(text):
+            form = m.group(0)
+            if len(form) < 3 or not form.endswith(("县", "区", "市", "旗")):
+                continue
+            places = counties[form]
+            if any(p.county == rec.get("county") or (rec.get("county") is None and p.city == rec.get("city"))
+                   or p.city == rec.get("city") and p.county is None for p in places):
+                continue
+            if any(c.city == form for c in places):
+                continue
+            if sum(t.count(form) for t in texts) > text.count(form):
+                continue        # named elsewhere too: a neighbour the report really deals with
+            return form + "：" + find_clause(text, m.start())
+        return None
 
     def _foreign_name(self, text: str, own: Counter, doc: Counter, topic: set, idf: dict, med: float) -> str | None:
         import jieba
