@@ -159,7 +159,64 @@ def _cell_crop(gray: np.ndarray, box: tuple[int, int, int, int], pad: int) -> np
     # the box of the cell's strokes only: scan specks far from the text would make a small
     # number a large, mostly blank crop (which tesseract then often reads as nothing)
     rows, cols = np.nonzero(solid.any(axis=1))[0], np.nonzero(solid.any(axis=0))[0]
-    return crop[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    return _unwrap_short_lines(crop[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1])
+
+
+def _unwrap_short_lines(crop: np.ndarray) -> np.ndarray:
+    """A cell's text wrapped so that a line holds only a character or two ("度", "(15)"): that
+    line is moved to the end of the line above it. Alone on a line tesseract often drops it,
+    and a line break inside a cell is no break in the text anyway."""
+    ink = _solid_ink(crop < INK).any(axis=1)
+    edges = np.nonzero(np.diff(np.concatenate(([0], ink.astype(np.int8), [0]))))[0]
+    lines = [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
+    # strokes of one character can leave blank rows between them: tiny bands join the next
+    merged: list[list[int]] = []
+    for a, b in lines:
+        if merged and (b - a < 6 or merged[-1][1] - merged[-1][0] < 6) and a - merged[-1][1] < 6:
+            merged[-1][1] = b
+        else:
+            merged.append([a, b])
+    if len(merged) < 2:
+        return crop
+    pieces = []
+    for a, b in merged:
+        cols = np.nonzero((crop[a:b] < INK).any(axis=0))[0]
+        pieces.append((a, b, int(cols[0]), int(cols[-1]) + 1))
+    out = [pieces[0]]
+    moved = False
+    for a, b, x0, x1 in pieces[1:]:
+        if x1 - x0 < 3 * (b - a):
+            moved = True
+            out.append((a, b, x0, x1, len(out) - 1))         # goes after line len(out) - 1
+        else:
+            out.append((a, b, x0, x1))
+    if not moved:
+        return crop
+    rows: list[list[np.ndarray]] = []
+    for p in out:
+        piece = crop[p[0]:p[1], p[2]:p[3]]
+        if len(p) == 5 and rows:
+            rows[-1].append(piece)
+        else:
+            rows.append([piece])
+    lines_img = []
+    for parts in rows:
+        h = max(x.shape[0] for x in parts)
+        gap = max(4, h // 4)
+        line = np.full((h, sum(x.shape[1] for x in parts) + gap * (len(parts) - 1)), 255, dtype=np.uint8)
+        x = 0
+        for part in parts:
+            line[h - part.shape[0]:, x:x + part.shape[1]] = part     # bottoms aligned
+            x += part.shape[1] + gap
+        lines_img.append(line)
+    gap = max(6, lines_img[0].shape[0] // 3)
+    img = np.full((sum(x.shape[0] for x in lines_img) + gap * (len(lines_img) - 1),
+                   max(x.shape[1] for x in lines_img)), 255, dtype=np.uint8)
+    y = 0
+    for line in lines_img:
+        img[y:y + line.shape[0], :line.shape[1]] = line
+        y += line.shape[0] + gap
+    return img
 
 
 def _solid_ink(ink: np.ndarray, k: int = 5, need: int = 8) -> np.ndarray:
@@ -227,8 +284,7 @@ def _table_block(gray: np.ndarray, grid: Grid, page_no: int) -> tuple[Block, lis
         # sparse-text mode: each cell is a separate island of text on the sheet
         words = tesseract_words(sheet_img, psm=11)
         cells_text, cell_words = _assign(words, slots, len(grid.cells))
-        for k, (text, ws) in _digit_pass(crops, _number_candidates(grid, cells_text, crops)).items():
-            cells_text[k], cell_words[k] = text, ws
+        _reread_number_cells(grid, cells_text, cell_words, crops)
         words = [w for ws in cell_words for w in ws]
     cells = [Cell(r, c, cells_text[k], rs, cs) for k, (r, c, rs, cs) in enumerate(grid.cells)]
     conf, _ = _mean_conf(words)
@@ -240,29 +296,40 @@ CJK = re.compile(r"[\u3400-\u9fff]")
 DIGITS_WHITELIST = "0123456789.,%()-"
 
 
-def _number_candidates(grid: Grid, texts: list[str], crops: list) -> list[int]:
-    """Cells worth a digits-only reading: those read as numbers (the Chinese model misreads "%"
-    and some digits), those with ink but no text or a short non-Chinese scrap (a lone "3" is
-    often dropped or read as "B"), and one-character cells in a column whose other cells are
-    mostly numbers (a score misread as a Chinese character)."""
-    numeric_cols: set[int] = set()
+def _numeric_columns(grid: Grid, texts: list[str]) -> set[int]:
+    """Columns where most one-column cells with text read as numbers."""
     by_col: dict[int, list[str]] = {}
     for k, (r, c, rs, cs) in enumerate(grid.cells):
         if cs == 1 and texts[k]:
             by_col.setdefault(c, []).append(texts[k])
-    for c, ts in by_col.items():
-        n = sum(1 for t in ts if NUMERIC_CELL.match(t))
-        if n >= 2 and n >= 0.5 * len(ts):
-            numeric_cols.add(c)
-    out = []
+    return {c for c, ts in by_col.items()
+            if (n := sum(1 for t in ts if NUMERIC_CELL.match(t))) >= 2 and n >= 0.5 * len(ts)}
+
+
+def _reread_number_cells(grid: Grid, texts: list[str], cell_words: list[list[Word]], crops: list) -> None:
+    """Cells worth a digits-only reading, read in one call (``_digit_pass``): those read as
+    numbers (the Chinese model misreads "%" and some digits), those with ink but no text or a
+    short non-Chinese scrap (a lone "3" is often dropped or read as "B"), and one-character
+    cells: a score misread as a Chinese character — these take the digits only when their
+    column is mostly numbers after the re-reading (else "优"/"是" would turn into digits)."""
+    cands, maybe = [], set()
     for k, (r, c, rs, cs) in enumerate(grid.cells):
         t = texts[k]
         if crops[k] is None:
             continue
-        if not t or NUMERIC_CELL.match(t) or (len(t) <= 3 and not CJK.search(t)) or \
-                (len(t) == 1 and cs == 1 and c in numeric_cols):
-            out.append(k)
-    return out
+        if not t or NUMERIC_CELL.match(t) or (len(t) <= 3 and not CJK.search(t)):
+            cands.append(k)
+        elif len(t) == 1 and cs == 1:
+            cands.append(k)
+            maybe.add(k)
+    found = _digit_pass(crops, cands)
+    for k, (t, ws) in found.items():
+        if k not in maybe:
+            texts[k], cell_words[k] = t, ws
+    numeric = _numeric_columns(grid, texts)
+    for k in maybe & found.keys():
+        if grid.cells[k][1] in numeric:
+            texts[k], cell_words[k] = found[k]
 
 
 def _digit_pass(crops: list, cands: list[int]) -> dict[int, tuple[str, list[Word]]]:
