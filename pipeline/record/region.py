@@ -88,7 +88,8 @@ def resolve(title: str, text: str) -> tuple[Place | None, str | None, bool]:
         if len(f) >= 3 and f in title + text[:6000]:
             for pl in places:
                 city_votes[(pl.province, pl.city)] += 1
-    ranked = sorted(votes.items(), key=lambda kv: (not kv[0].endswith(("县", "区", "旗")), -kv[1]))
+    # the county named most; a 县/区/旗 wins a tie over a county-level 市 (often the city's name)
+    ranked = sorted(votes.items(), key=lambda kv: (-kv[1], not kv[0].endswith(("县", "区", "旗"))))
     town = None
     tm = Counter(m.group(1) for m in TOWN.finditer(title + "\n" + text[:8000]) if not m.group(1).startswith(("各", "个", "等")))
     if tm:

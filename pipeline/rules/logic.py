@@ -52,7 +52,7 @@ def _pct(a, b) -> float | None:
 
 
 # the project's work not carried out: 未实施 / 尚未开展 / 未按照计划开展 / 未完成 (not 未及时完成: that is lateness)
-UNDONE = re.compile(r"(尚未|未能|未|没有)(按照?计划|按期)?(开展|实施|完成|启动|执行)")
+UNDONE = re.compile(r"(尚未|未能|未|没有)(按照?计划|按期)?(全部|全面)?(开展|实施|完成|启动|执行)")
 WORK_NOUNS = ("项目", "工作", "任务", "计划", "建设", "活动", "工程")
 PARTIAL = ("部分", "个别", "少数", "一些", "有的", "少量")
 
@@ -88,7 +88,7 @@ class FullExecutionUnimplemented(Rule):
 
 # funds did not arrive: 资金未到位 / 补助资金未落实到位 / 经费未拨付 / 资金不到位
 NOT_IN_PLACE = re.compile(r"(资金|经费|款项|补助金|预算)(?P<mid>[^，,；;。]{0,4}?)(尚未|未能|未|没有|不)"
-                          r"(?P<late>及时|按时|足额|全部|全额)?(落实)?(到位|拨付|下达|拨付到位)")
+                          r"(?P<late>(?:及时|按时|足额|全部|全额)*)(落实)?(到位|拨付|下达|拨付到位)")
 NOT_FUNDS_MID = ("制度", "执行", "管理", "监管", "使用", "绩效", "核算")
 
 
@@ -120,6 +120,7 @@ class FundsNotInPlaceButSpent(Rule):
             if m.group(3) == "不" and m.group("mid"):
                 continue  # "经费落实不到位" is the idiom for poor follow-through, "资金不到位" is a fact
             # 未及时到位 (late) is consistent with full arrival by year end: tell, do not alarm
-            sev = "info" if m.group("late") in ("及时", "按时") else None
+            late = m.group("late") or ""
+            sev = "info" if late and not re.search(r"足额|全部|全额", late) else None
             yield self.finding(expected=fmt(full), actual=cl, evidence=sent, page=item.get("page"), severity=sev)
             return
