@@ -6,7 +6,7 @@ DIR     ?= corpus/samples
 DB      ?= warehouse/reports.duckdb
 STAMP   := $(VENV)/.installed
 
-.PHONY: setup test ingest audit report bench fuzz clean help setup-browser setup-bench
+.PHONY: setup test ingest audit report bench fuzz clean help setup-browser setup-bench setup-browser setup-bench
 
 help:
 	@echo "make setup              create .venv with everything installed"
@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml
 ingest: setup
 	$(BIN)/python -m pipeline ingest "$(DIR)" --db "$(DB)"
 
-test: setup setup-ocr
+test: setup setup-ocr setup-browser
 	$(BIN)/python -m pytest -q
 
 # OCR for scanned PDFs (Debian packages). Never fails: without apt/root it says what to install.

@@ -266,6 +266,10 @@ def _table_block(gray: np.ndarray, grid: Grid, page_no: int) -> tuple[Block, lis
     for (r, c, rs, cs) in grid.cells:
         crop = _cell_crop(gray, grid.cell_box(r, c, rs, cs), pad)
         crops.append(crop)
+    f = float(os.environ.get("JX_F", "1"))
+    from PIL import Image as _I
+    if f != 1:
+        crops = [None if c is None else np.asarray(_I.fromarray(c).resize((int(c.shape[1]*f), int(c.shape[0]*f)), _I.BICUBIC)) for c in crops]
     gap, margin = 60, 40
     height = sum(cr.shape[0] + gap for cr in crops if cr is not None) + gap
     width = max((cr.shape[1] for cr in crops if cr is not None), default=0) + 2 * margin
