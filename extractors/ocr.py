@@ -159,7 +159,10 @@ def _cell_crop(gray: np.ndarray, box: tuple[int, int, int, int], pad: int) -> np
     # the box of the cell's strokes only: scan specks far from the text would make a small
     # number a large, mostly blank crop (which tesseract then often reads as nothing)
     rows, cols = np.nonzero(solid.any(axis=1))[0], np.nonzero(solid.any(axis=0))[0]
-    return _unwrap_short_lines(crop[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1])
+    # with a margin: faint thin strokes (the scanned "一" of "一级") fall below the ink level
+    # at their ends, and a cut through a character makes it unreadable
+    return _unwrap_short_lines(crop[max(0, rows[0] - pad):rows[-1] + 1 + pad,
+                                    max(0, cols[0] - 2 * pad):cols[-1] + 1 + 2 * pad])
 
 
 def _unwrap_short_lines(crop: np.ndarray) -> np.ndarray:
@@ -181,7 +184,8 @@ def _unwrap_short_lines(crop: np.ndarray) -> np.ndarray:
     pieces = []
     for a, b in merged:
         cols = np.nonzero((crop[a:b] < INK).any(axis=0))[0]
-        pieces.append((a, b, int(cols[0]), int(cols[-1]) + 1))
+        m = max(2, (b - a) // 4)          # faint stroke ends, as in _cell_crop
+        pieces.append((a, b, max(0, int(cols[0]) - m), int(cols[-1]) + 1 + m))
     out = [pieces[0]]
     moved = False
     for a, b, x0, x1 in pieces[1:]:
