@@ -138,8 +138,10 @@ def _straighten(img):
     return img, np.asarray(img)
 
 
-def _cell_crop(gray: np.ndarray, box: tuple[int, int, int, int], pad: int) -> np.ndarray | None:
-    """Ink of one cell without its rules; None when the cell is empty."""
+def _cell_crop(gray: np.ndarray, box: tuple[int, int, int, int], pad: int,
+               tight: bool = False) -> np.ndarray | None:
+    """Ink of one cell without its rules; None when the cell is empty. ``tight``: just the
+    strokes' box, as it is (for the digits pass: no margin that could hold rule remains)."""
     x0, y0, x1, y1 = box
     crop = gray[y0 + pad:y1 - pad, x0 + pad:x1 - pad].copy()
     if crop.size == 0:
@@ -159,10 +161,24 @@ def _cell_crop(gray: np.ndarray, box: tuple[int, int, int, int], pad: int) -> np
     # the box of the cell's strokes only: scan specks far from the text would make a small
     # number a large, mostly blank crop (which tesseract then often reads as nothing)
     rows, cols = np.nonzero(solid.any(axis=1))[0], np.nonzero(solid.any(axis=0))[0]
+    if tight:
+        return crop[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
     # with a margin: faint thin strokes (the scanned "一" of "一级") fall below the ink level
     # at their ends, and a cut through a character makes it unreadable
     return _unwrap_short_lines(crop[max(0, rows[0] - pad):rows[-1] + 1 + pad,
                                     max(0, cols[0] - 2 * pad):cols[-1] + 1 + 2 * pad])
+
+
+def _paper_white(crop: np.ndarray) -> np.ndarray:
+    """The scan's grey paper made white like the sheet it is pasted on: tesseract binarizes the
+    whole sheet with one threshold, and grey boxes on white shift it (short words such as
+    "合计" then read differently depending on what else is on the sheet)."""
+    if os.environ.get("JX_NOWHITE"):
+        return crop
+    bg = int(np.median(crop))
+    out = crop.copy()
+    out[crop >= bg - 20] = 255
+    return out
 
 
 def _unwrap_short_lines(crop: np.ndarray) -> np.ndarray:
@@ -233,6 +249,15 @@ def _solid_ink(ink: np.ndarray, k: int = 5, need: int = 8) -> np.ndarray:
     return ink & (box >= need)
 
 
+# the Chinese model reads the one-stroke "一" as a dash; in Chinese text a single dash right
+# before a Chinese character (at the start or after another) is that character ("一级指标")
+CJK_DASH = re.compile(r"(?:(?<=^)|(?<=[\u4e00-\u9fff]))[-—_~－](?=[\u4e00-\u9fff])")
+
+
+def fix_cjk_dash(text: str) -> str:
+    return CJK_DASH.sub("一", text)
+
+
 NUMERIC_CELL = re.compile(r"^[\s\d.,:%％()（）+\-—~/]+$")
 
 
@@ -257,7 +282,7 @@ def _assign(words: list[Word], slots: list[tuple[int, int, int]], n: int) -> tup
             else:
                 lines.append([w])
         # a line break inside a cell is wrapping: joined without a break
-        texts.append(normalize("".join(_join(sorted(lw, key=lambda w: w.left)) for lw in lines)))
+        texts.append(fix_cjk_dash(normalize("".join(_join(sorted(lw, key=lambda w: w.left)) for lw in lines))))
     return texts, per_cell
 
 
@@ -270,10 +295,6 @@ def _table_block(gray: np.ndarray, grid: Grid, page_no: int) -> tuple[Block, lis
     for (r, c, rs, cs) in grid.cells:
         crop = _cell_crop(gray, grid.cell_box(r, c, rs, cs), pad)
         crops.append(crop)
-    f = float(os.environ.get("JX_F", "1"))
-    from PIL import Image as _I
-    if f != 1:
-        crops = [None if c is None else np.asarray(_I.fromarray(c).resize((int(c.shape[1]*f), int(c.shape[0]*f)), _I.BICUBIC)) for c in crops]
     gap, margin = 60, 40
     height = sum(cr.shape[0] + gap for cr in crops if cr is not None) + gap
     width = max((cr.shape[1] for cr in crops if cr is not None), default=0) + 2 * margin
@@ -285,14 +306,16 @@ def _table_block(gray: np.ndarray, grid: Grid, page_no: int) -> tuple[Block, lis
         for k, cr in enumerate(crops):
             if cr is None:
                 continue
-            sheet[y:y + cr.shape[0], margin:margin + cr.shape[1]] = cr
+            sheet[y:y + cr.shape[0], margin:margin + cr.shape[1]] = _paper_white(cr)
             slots.append((y - gap // 2, y + cr.shape[0] + gap // 2, k))
             y += cr.shape[0] + gap
         sheet_img = Image.fromarray(sheet)
         # sparse-text mode: each cell is a separate island of text on the sheet
         words = tesseract_words(sheet_img, psm=11)
         cells_text, cell_words = _assign(words, slots, len(grid.cells))
-        _reread_number_cells(grid, cells_text, cell_words, crops)
+        _reread_number_cells(grid, cells_text, cell_words,
+                             [None if crops[k] is None else _cell_crop(gray, grid.cell_box(*cell), pad, tight=True)
+                              for k, cell in enumerate(grid.cells)])
         words = [w for ws in cell_words for w in ws]
     cells = [Cell(r, c, cells_text[k], rs, cs) for k, (r, c, rs, cs) in enumerate(grid.cells)]
     conf, _ = _mean_conf(words)
@@ -444,7 +467,7 @@ def _text_lines(img, grids: list[Grid]) -> tuple[list[tuple[int, OcrLine]], list
     out = []
     for ws in groups.values():
         ws.sort(key=lambda w: w.left)
-        line = OcrLine(_join(ws))
+        line = OcrLine(fix_cjk_dash(_join(ws)))
         line.confidence, line.weight = _mean_conf(ws)
         line.confidence = round(line.confidence, 3)
         out.append((min(w.top for w in ws), line))

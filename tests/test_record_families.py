@@ -28,6 +28,9 @@ def record(body: str) -> dict:
     ("发放问卷180份，收回有效问卷172份，满意度为93.60%。", "survey_respondents", 172),
     ("满意度目标≥90%。发放问卷180份，服务对象满意度为93.60%。", "satisfaction_pct", 93.6),
     ("评价机构：某某衡信会计师事务所有限公司\n", "evaluator", "某某衡信会计师事务所有限公司"),
+    ("项目资金总额为1,500,000元，截至年底已支付1,200,000元。", "spent_wan", 120.0),
+    ("经评价，该项目综合评分为85.6分，评价结论为“良好”。", "grade", "良"),
+    ("评价结论：项目总体实施较好，其中资金管理规范。", "grade", None),
 ], ids=lambda v: str(v)[:18])
 def test_number_forms(body, field, want):
     assert record(body)[field] == (pytest.approx(want) if isinstance(want, float) else want)

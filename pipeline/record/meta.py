@@ -213,8 +213,15 @@ def grades(doc: Document) -> list[tuple[str, int, int]]:
     """(grade, start, end) for every place a grade is stated."""
     pat = re.compile(r"(?:等级|评级|评价结果|评定结果|自评结果|结果等级|绩效级别|档次)[^。；\n\d]{0,10}?"
                      r"(?:为|是|：|:|\s|“|\"|「)*" + GRADE_WORD + r"(?![\u4e00-\u9fff]{0,1}(?:以上|以下|≥|分))")
+    # "评价结论为“良好”", "评定为良": the grade word quoted or closing the clause
+    strict = re.compile(r"(?:评价结论|结论|评为|评定为|认定为|定级为|定为)(?:为|是)?[“\"「]?" + GRADE_WORD +
+                        r"(?:[”\"」]|(?=[。，；,;]))(?!\s*[≥≤><])")
     out = []
-    for m in pat.finditer(doc.text):
+    seen = set()
+    for m in list(pat.finditer(doc.text)) + list(strict.finditer(doc.text)):
+        if m.start(1) in seen:
+            continue
+        seen.add(m.start(1))
         g = GRADES[m.group(1)]
         tail = doc.text[m.end(1):m.end(1) + 10]
         if re.match(r"[，、/]\s*(良|中|差|优)", tail) or re.search(r"[≥≤><]|分以上|分以下|分（含）|分\(含\)", tail):
