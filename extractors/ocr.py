@@ -173,8 +173,6 @@ def _paper_white(crop: np.ndarray) -> np.ndarray:
     """The scan's grey paper made white like the sheet it is pasted on: tesseract binarizes the
     whole sheet with one threshold, and grey boxes on white shift it (short words such as
     "合计" then read differently depending on what else is on the sheet)."""
-    if os.environ.get("JX_NOWHITE"):
-        return crop
     bg = int(np.median(crop))
     out = crop.copy()
     out[crop >= bg - 20] = 255

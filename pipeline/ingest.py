@@ -36,10 +36,15 @@ class Summary:
         for st, n in sorted(self.status.items()):
             if st != "ok":
                 out.append(f"  {st}: {n}")
-        for path, st, why in self.problems[:20]:
+        # files of other types (notes, spreadsheets) are counted, not listed: they are not problems
+        other = [p for p in self.problems if "not a report type" in (p[2] or "")]
+        shown = [p for p in self.problems if p not in other]
+        if other:
+            out.append(f"  ({len(other)} files of other types skipped, e.g. {other[0][0]})")
+        for path, st, why in shown[:20]:
             out.append(f"  [{st}] {path}: {why}")
-        if len(self.problems) > 20:
-            out.append(f"  … {len(self.problems) - 20} more: SELECT * FROM ingest_log WHERE run_id = '{self.run_id}'")
+        if len(shown) > 20:
+            out.append(f"  … {len(shown) - 20} more: SELECT * FROM ingest_log WHERE run_id = '{self.run_id}'")
         return out
 
 
