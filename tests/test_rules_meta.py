@@ -32,3 +32,25 @@ CASES = [
 @pytest.mark.parametrize("title,rec,expected", CASES, ids=[c[0] for c in CASES])
 def test_meta_rules(title, rec, expected):
     assert what(rec) == expected, title
+
+
+def test_low_confidence_ocr_field_points_the_reviewer_at_the_scan():
+    """A value OCR'd with low confidence gets an info finding naming the field and the page."""
+    from tests.rulecase import findings, record
+    rec = record(low_confidence=[{"field": "total_score", "page": 3, "confidence": 0.61, "text": "总得分为8?.36分"}])
+    got = [f for f in findings("meta", rec) if f["rule_id"] == "meta.low_confidence_ocr"]
+    assert len(got) == 1 and got[0]["severity"] == "info" and got[0]["page"] == 3
+    assert "total_score" in got[0]["message"] and "第3页" in got[0]["message"]
+    assert not [f for f in findings("meta", record()) if f["rule_id"] == "meta.low_confidence_ocr"]
+
+
+def test_low_confidence_fields_are_marked_from_ocr_blocks():
+    """build_record marks a field whose source block carries a low OCR confidence."""
+    from extractors.model import PARAGRAPH, Block, Document, assemble
+    from pipeline.record import build_record
+    doc = assemble(Document("s.pdf", "pdf", pages=1, meta={"ocr_pages": [1]}),
+                   [Block(PARAGRAPH, "某县2023年度养老补助资金绩效评价报告", page=1, confidence=0.95),
+                    Block(PARAGRAPH, "项目总得分为83.5分，评价等级为良。", page=1, confidence=0.55)])
+    rec = build_record(doc)
+    assert rec["total_score"] == 83.5
+    assert {lc["field"] for lc in rec["low_confidence"]} >= {"total_score"}

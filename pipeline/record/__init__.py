@@ -34,6 +34,27 @@ def narrative(doc: Document) -> list[dict]:
     return out
 
 
+LOW_CONFIDENCE = 0.75   # OCR'd text below this mean word confidence is worth a look at the original
+
+
+def low_confidence(doc: Document, rec: dict) -> list[dict]:
+    """Fields whose source text was OCR'd with low confidence: {field, page, confidence, text}."""
+    out = []
+    for field, p in rec["provenance"].items():
+        start = p.get("start") if isinstance(p, dict) else None
+        if start is None:
+            continue
+        b = next((b for b in doc.blocks if b.start <= start <= b.end), None)
+        if b is not None and b.confidence is not None and b.confidence < LOW_CONFIDENCE:
+            out.append({"field": field, "page": b.page, "confidence": b.confidence, "text": p.get("text")})
+    for it in rec["indicators"]:
+        b = next((b for b in doc.tables() if b.page == it.get("page") and it.get("name") and it["name"] in b.text), None)
+        if b is not None and b.confidence is not None and b.confidence < LOW_CONFIDENCE:
+            out.append({"field": f"indicator:{it['name']}", "page": b.page, "confidence": b.confidence,
+                        "text": it.get("evidence")})
+    return out
+
+
 def build_record(doc: Document) -> dict:
     rec = empty_record()
     rec.update(doc_id=doc_id_of(doc), source_path=doc.source_path, source_format=doc.source_format,
@@ -41,6 +62,8 @@ def build_record(doc: Document) -> dict:
     rec["narrative"] = narrative(doc)
     for fam in FAMILIES:
         fam(doc, rec)
+    if doc.meta.get("ocr_pages"):
+        rec["low_confidence"] = low_confidence(doc, rec)
     return rec
 
 

@@ -40,3 +40,16 @@ class MissingSection(Rule):
         for name in self.required:
             if secs.get(name) is False:  # absent key = not determined, not missing
                 yield self.finding(expected=name, actual="缺失", evidence=rec.get("title"))
+
+
+class LowConfidenceOcr(Rule):
+    """Not in the contract's list: an extension (new id) for scanned reports."""
+    id = "meta.low_confidence_ocr"
+    severity = "info"
+    doc = "a value was read by OCR from text recognised with low confidence: check it against the scan"
+    template = "“{field}”取自扫描件第{page_no}页，OCR 识别置信度仅{actual}，请对照原件核对该数值。"
+
+    def check(self, rec: dict) -> Iterator[dict]:
+        for lc in rec.get("low_confidence") or []:
+            yield self.finding(expected=None, actual=f"{lc['confidence']:.2f}", evidence=lc.get("text"),
+                               page=lc.get("page"), field=lc["field"], page_no=lc.get("page"))
