@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "bench" / "cache"
 MIX = ["txt", "txt", "docx", "docx", "pdf"]          # 40 % txt, 40 % docx, 20 % pdf
 REPORT_EXTS = {".txt", ".docx", ".pdf"}
+SCAN_DPI = 150                                        # the scanned copies: a typical office scan
 
 
 def log(msg: str) -> None:
@@ -85,15 +87,23 @@ def run_ingest(folder: Path, workers: int, tag: str) -> dict:
     for p in (db, Path(str(db) + ".wal")):
         p.unlink(missing_ok=True)
     cmd = [sys.executable, "-m", "pipeline", "ingest", str(folder), "--db", str(db), "--quiet", "--workers", str(workers)]
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), _children_cpu_s()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     with PeakSampler(proc.pid) as sampler:
         out, err = proc.communicate()
     wall = time.perf_counter() - t0
+    cpu = _children_cpu_s() - cpu0
     if proc.returncode != 0:
         log(f"ingest exited {proc.returncode}: {err.strip()[-800:]}")
-    return {"db": db, "wall_s": round(wall, 3), "peak_rss_mb": round(sampler.peak_mb, 1),
+    return {"db": db, "wall_s": round(wall, 3), "cpu_s": round(cpu, 1), "cores_used": round(cpu / wall, 2),
+            "peak_rss_mb": round(sampler.peak_mb, 1),
             "returncode": proc.returncode, "stdout_tail": out.strip().splitlines()[:1]}
+
+
+def _children_cpu_s() -> float:
+    """CPU seconds of every finished descendant (ingest, its workers, their tesseract calls)."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
 
 
 def read_db(db: Path) -> dict:
@@ -142,7 +152,8 @@ def summarise(n: int, workers: int, run: dict, data: dict, truths: dict[str, dic
     return {"n": n, "workers": workers, "wall_s": wall, "docs": len(truths), "status": status,
             "pages": pages, "docs_per_s": round(n / wall, 3), "pages_per_s": round(pages / wall, 2),
             "s_per_doc_wall": round(wall / n, 4), "s_per_doc_worker": round(worker_s / max(n, 1), 4),
-            "peak_rss_mb": run["peak_rss_mb"], "per_format": per_fmt, "returncode": run["returncode"]}
+            "peak_rss_mb": run["peak_rss_mb"], "cpu_s": run["cpu_s"], "cores_used": run["cores_used"],
+            "per_format": per_fmt, "returncode": run["returncode"]}
 
 
 def accuracy(data: dict, truths: dict[str, dict]) -> dict:
@@ -203,6 +214,62 @@ def pdf_baselines(pdfs: list[Path], truths: dict[str, dict], plumber_pages: int 
     return res
 
 
+def scan_copy(pdf: Path, out: Path, dpi: int = SCAN_DPI) -> int:
+    """An image-only copy of a PDF, as a scanner would give it: each page a grayscale picture."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        imgs = [doc[i].render(scale=dpi / 72, grayscale=True).to_pil() for i in range(len(doc))]
+    finally:
+        doc.close()
+    imgs[0].save(out, format="PDF", save_all=True, append_images=imgs[1:], resolution=dpi)
+    return len(imgs)
+
+
+def scanned_bench(pdfs: list[Path], truths: dict[str, dict], workers: int, max_pages: int) -> dict:
+    """OCR throughput: image-only copies of the shortest generated PDFs (up to max_pages pages in
+    all), ingested like any other folder; seconds per scanned page, cores used, field accuracy."""
+    from extractors import ocr
+
+    if not ocr.available():
+        return {"skipped": "tesseract with chi_sim not installed (make setup-ocr)"}
+    folder = CACHE / "runs" / str(os.getpid()) / "scanned"
+    folder.mkdir(parents=True, exist_ok=True)
+    sizes = sorted((_pdf_pages(p), p) for p in pdfs)
+    chosen, pages = {}, 0
+    for n, p in sizes:
+        if chosen and pages + n > max_pages:
+            break
+        scan_copy(p, folder / p.name)
+        chosen[p.stem] = truths[p.stem]
+        pages += n
+    if not chosen:
+        return {"skipped": "no generated PDFs (LibreOffice missing?)"}
+    log(f"OCR: {len(chosen)} scanned copies, {pages} pages, workers={workers}")
+    run = run_ingest(folder, workers, f"scanned-w{workers}")
+    data = read_db(run["db"])
+    status: dict[str, int] = {}
+    for r in data["log"]:
+        status[r["status"]] = status.get(r["status"], 0) + 1
+    acc = accuracy(data, chosen)
+    return {"docs": len(chosen), "pages": pages, "render_dpi": SCAN_DPI, "workers": workers, "status": status,
+            "wall_s": run["wall_s"], "s_per_page_wall": round(run["wall_s"] / pages, 2),
+            "cpu_s_per_page": round(run["cpu_s"] / pages, 2), "cores_used": run["cores_used"],
+            "peak_rss_mb": run["peak_rss_mb"], "field_accuracy": acc["field_accuracy"]["overall"],
+            "indicator_accuracy": acc["indicator_accuracy"]}
+
+
+def _pdf_pages(p: Path) -> int:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(p))
+    try:
+        return len(doc)
+    finally:
+        doc.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -215,6 +282,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="corpus size for the 1-vs-N workers run (default: the smallest size)")
     ap.add_argument("--budget-s", type=float, default=1080.0,
                     help="wall-clock budget: a run predicted to end past it is skipped and noted (default 1080 s)")
+    ap.add_argument("--scan-pages", type=int, default=40,
+                    help="pages of image-only PDF copies to OCR for the scanned-page figures (0: none; default 40)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
     a = ap.parse_args(argv)
     sizes = [20] if a.quick else sorted({int(x) for x in a.sizes.split(",") if x.strip()})
@@ -267,6 +336,9 @@ def main(argv: list[str] | None = None) -> int:
     small = next(r for r in runs if r["n"] == sizes[0] and r["workers"] == a.workers)
     pdf_fmt = big["per_format"].get("pdf") or {}
     acc = accuracy(data_big, truths_big)
+    scanned = None
+    if a.scan_pages and fits(a.scan_pages, 5.0 / max(1, a.workers), "OCR of scanned copies"):
+        scanned = scanned_bench(pdfs, truths_big, a.workers, a.scan_pages)
 
     res = {
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -289,6 +361,9 @@ def main(argv: list[str] | None = None) -> int:
         "workers_speedup": ({"n": sp_size, "workers": a.workers, "wall_s_1": one_sum["wall_s"],
                              "wall_s_n": many["wall_s"], "speedup": round(one_sum["wall_s"] / many["wall_s"], 3)}
                             if one_sum and many else None),
+        "ocr_s_per_scanned_page": (scanned or {}).get("s_per_page_wall"),
+        "ocr_cpu_s_per_scanned_page": (scanned or {}).get("cpu_s_per_page"),
+        "scanned": scanned,
         "skipped": skipped,
         **acc,
         "runs": runs,
@@ -297,7 +372,9 @@ def main(argv: list[str] | None = None) -> int:
         "notes": ["pdf_ingest_pages_per_s = PDF pages ÷ worker seconds spent on PDFs (one core), from ingest_log",
                   "pages of TXT/DOCX are the generator's estimate (650 characters a page)",
                   "peak_rss_mb: whole ingest process tree, sampled every 0.1 s from /proc",
-                  "wall times include the ingest command's start-up (imports, warm-up)"],
+                  "wall times include the ingest command's start-up (imports, warm-up)",
+                  "scanned: image-only copies (150 dpi grayscale) of the shortest generated PDFs; "
+                  "cores_used = CPU seconds of the ingest and its tesseract processes ÷ wall seconds"],
     }
     out = Path(a.out)
     tmp = out.with_suffix(".json.tmp")
@@ -308,7 +385,8 @@ def main(argv: list[str] | None = None) -> int:
     log(f"wrote {out} in {res['total_s']} s")
     print(json.dumps({k: res[k] for k in ("docs_per_s", "pages_per_s", "peak_rss_mb", "per_doc_time_growth",
                                           "baseline_pypdfium2_text_pages_per_s", "baseline_pdfplumber_text_pages_per_s",
-                                          "pdf_ingest_pages_per_s", "workers_speedup", "field_accuracy",
+                                          "pdf_ingest_pages_per_s", "ocr_s_per_scanned_page",
+                                          "ocr_cpu_s_per_scanned_page", "workers_speedup", "field_accuracy",
                                           "planted_recall", "planted_precision")}, ensure_ascii=False, indent=1))
     return 0
 

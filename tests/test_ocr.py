@@ -166,3 +166,38 @@ def test_percent_read_as_nine_percent_is_repaired_only_with_evidence(monkeypatch
     monkeypatch.setattr(ocr, "tesseract_words",
                         lambda im, psm, lang=None: [ocr.Word(latin, 30, 50, 150, 40, 90.0, (1, 1, 1))])
     assert ocr._reread_numbers(img, words)[0].text == expected
+
+
+# the record fields a reader compares between a scan and its text-layer twin
+RECORD_FIELDS = ("province", "city", "county", "fiscal_year", "evaluation_kind", "evaluator", "subject",
+                 "total_score", "grade", "allocated_wan", "received_wan", "spent_wan", "execution_rate_pct",
+                 "arrival_rate_pct", "beneficiaries", "survey_respondents", "satisfaction_pct")
+
+
+@pytest.mark.seeds
+def test_scanned_report_gives_the_record_of_its_text_twin(seeds):
+    """End to end: the shortest scanned seed ends 'ok' (not needs_ocr) and at least 90 % of the
+    record fields its text-layer twin fills come out the same; its level-1 indicators match."""
+    _require_tesseract()
+    import pypdfium2 as pdfium
+    from pipeline.flow import process_file
+
+    def n_pages(p):
+        d = pdfium.PdfDocument(str(p))
+        try:
+            return len(d)
+        finally:
+            d.close()
+    scans = [p for p in (seeds / "scanned").glob("*.pdf") if (seeds / "pdf" / p.name).exists()]
+    assert scans, "no scanned seed with a text-layer twin"
+    scan = min(scans, key=n_pages)
+    got, want = process_file(scan), process_file(seeds / "pdf" / scan.name)
+    assert got["status"] == "ok", got["error"]
+    filled = [f for f in RECORD_FIELDS if want["record"][f] is not None]
+    same = [f for f in filled if got["record"][f] == want["record"][f]]
+    assert len(filled) >= 8
+    assert len(same) >= 0.9 * len(filled), sorted(set(filled) - set(same))
+
+    def level1(rec):
+        return sorted((i["name"], i["weight"], i["score"]) for i in rec["indicators"] if i["level"] == 1)
+    assert level1(got["record"]) == level1(want["record"]) != []
