@@ -149,7 +149,8 @@ def make_spec(seed: int, idx: int, planted: str | None) -> dict:
                     if g["score"] >= g["weight"] * 100:
                         g["score"] = g["weight"] * 100 - max(25, round(g["weight"] * 100 * rng.uniform(0.1, 0.3)))
     if planted == "score.full_marks_despite_problem":
-        area = problems[0][1]
+        # a problem that stays in the report (flagged ones may be dropped below)
+        area = next((p[1] for p in problems if not p[3]), problems[0][1])
         for d in tree:
             for c in d["children"]:
                 if c["name"] == area:

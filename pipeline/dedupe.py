@@ -6,8 +6,8 @@ letters and digits, candidate pairs are found by MinHash over character shingles
 comparison), and a pair is confirmed by rapidfuzz on the reduced text. Two reports that state a
 different fiscal year or county are never merged, however alike their template text is.
 
-Each group's primary is its most complete rendition (most fields and rows, then DOCX/TXT before
-PDF); the comparison views count only primaries. ``refresh_groups`` rewrites ``report_groups``.
+Each group's primary is a text rendition rather than an OCR'd scan, then the most complete one
+(most fields and rows, then DOCX/TXT before PDF); the comparison views count only primaries. ``refresh_groups`` rewrites ``report_groups``.
 """
 from __future__ import annotations
 
@@ -51,8 +51,9 @@ def _compatible(a: dict, b: dict) -> bool:
 
 
 def _rank(item: dict) -> tuple:
-    """Sort key: the most complete rendition first."""
-    return (-(item.get("completeness") or 0), FORMAT_RANK.get(item.get("source_format") or "", 3),
+    """Sort key: a text rendition before an OCR'd scan (OCR misreads characters), then the most
+    complete rendition first."""
+    return (bool(item.get("ocr_pages")), -(item.get("completeness") or 0), FORMAT_RANK.get(item.get("source_format") or "", 3),
             -(item.get("text_chars") or 0), item["doc_id"])
 
 
@@ -123,7 +124,7 @@ def refresh_groups(con) -> int:
     have more than one rendition."""
     filled = " + ".join(f"(r.{c} IS NOT NULL)::INT" for c in _COMPLETENESS_FIELDS)
     cur = con.execute(f"""
-        SELECT r.doc_id, t.text, r.content_key, r.fiscal_year, r.county, r.source_format, r.text_chars,
+        SELECT r.doc_id, t.text, r.content_key, r.fiscal_year, r.county, r.source_format, r.text_chars, r.ocr_pages,
                {filled} + (SELECT count(*) FROM indicators i WHERE i.doc_id = r.doc_id)
                         + (SELECT count(*) FROM problems p WHERE p.doc_id = r.doc_id) AS completeness
         FROM reports r LEFT JOIN doc_text t USING (doc_id)""")

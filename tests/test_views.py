@@ -125,3 +125,12 @@ def test_grouping_is_deterministic_and_order_free():
     assert a == b
     assert len({g for g, _, _ in a.values()}) == 3
     assert sum(p for _, p, _ in a.values()) == 3
+
+
+def test_a_text_rendition_leads_over_a_more_complete_scan():
+    """OCR misreads characters (a title, a firm's name): a scan never becomes the primary while a
+    text rendition of the same report exists, even when it yielded more fields."""
+    items = [{"doc_id": "scan", "text": synthetic_text(1), "source_format": "pdf", "ocr_pages": 4, "completeness": 40},
+             {"doc_id": "text", "text": synthetic_text(1), "source_format": "pdf", "ocr_pages": 0, "completeness": 30}]
+    g = group_reports(items)
+    assert g["text"][:2] == ("text", True) and g["scan"][:2] == ("text", False)

@@ -58,7 +58,7 @@ def low_confidence(doc: Document, rec: dict) -> list[dict]:
 def build_record(doc: Document) -> dict:
     rec = empty_record()
     rec.update(doc_id=doc_id_of(doc), source_path=doc.source_path, source_format=doc.source_format,
-               pages=doc.pages, text_chars=len(doc.text))
+               pages=doc.pages, text_chars=len(doc.text), ocr_pages=len(doc.meta.get("ocr_pages") or []))
     rec["narrative"] = narrative(doc)
     for fam in FAMILIES:
         fam(doc, rec)

@@ -38,7 +38,7 @@ REPORT_FIELDS = [
     "commissioner", "subject", "doc_number", "report_date", "total_score", "grade",
     "allocated_wan", "received_wan", "spent_wan", "carryover_wan",
     "execution_rate_pct", "arrival_rate_pct", "beneficiaries", "survey_respondents", "satisfaction_pct",
-    "programme", "text_chars", "content_key",
+    "programme", "text_chars", "content_key", "ocr_pages",
 ]
 
 LIST_FIELDS = ["indicators", "problems", "recommendations", "fund_sources", "expense_details",
