@@ -257,6 +257,16 @@ def fix_cjk_dash(text: str) -> str:
     return CJK_DASH.sub("一", text)
 
 
+# ... and the round bracket of a weight such as "项目立项(3)" as an angle or title bracket: "〈3)", "《23)"
+ANGLED_NUMBER = re.compile(r"[〈《<]\s*(\d+(?:\.\d+)?\s*分?)\s*[)）〉》>]")
+DOUBLED_BRACKET = re.compile(r"[〈《<]\s*(?=[(（]\d)")          # "项目效益〈(25)": the bracket read twice
+
+
+def repair(text: str) -> str:
+    """The Chinese model's usual misreadings in Chinese text, undone where the context is certain."""
+    return ANGLED_NUMBER.sub(r"(\1)", DOUBLED_BRACKET.sub("", fix_cjk_dash(text)))
+
+
 NUMERIC_CELL = re.compile(r"^[\s\d.,:%％()（）+\-—~/]+$")
 
 
@@ -281,7 +291,7 @@ def _assign(words: list[Word], slots: list[tuple[int, int, int]], n: int) -> tup
             else:
                 lines.append([w])
         # a line break inside a cell is wrapping: joined without a break
-        texts.append(fix_cjk_dash(normalize("".join(_join(sorted(lw, key=lambda w: w.left)) for lw in lines))))
+        texts.append(repair(normalize("".join(_join(sorted(lw, key=lambda w: w.left)) for lw in lines))))
     return texts, per_cell
 
 
@@ -467,7 +477,7 @@ def _text_lines(img, grids: list[Grid]) -> tuple[list[tuple[int, OcrLine]], list
     out = []
     for ws in groups.values():
         ws.sort(key=lambda w: w.left)
-        line = OcrLine(fix_cjk_dash(_join(ws)))
+        line = OcrLine(repair(_join(ws)))
         line.confidence, line.weight = _mean_conf(ws)
         line.confidence = round(line.confidence, 3)
         out.append((min(w.top for w in ws), line))

@@ -201,3 +201,13 @@ def test_scanned_report_gives_the_record_of_its_text_twin(seeds):
     def level1(rec):
         return sorted((i["name"], i["weight"], i["score"]) for i in rec["indicators"] if i["level"] == 1)
     assert level1(got["record"]) == level1(want["record"]) != []
+
+
+@pytest.mark.parametrize("read, printed", [
+    ("项目立项〈3)", "项目立项(3)"), ("项目决策《17)", "项目决策(17)"), ("〈16)", "(16)"),
+    ("产出时效<11.5分)", "产出时效(11.5分)"), ("项目效益〈(25)", "项目效益(25)"),
+    ("《中华人民共和国预算法》", "《中华人民共和国预算法》"),      # a real title bracket stays
+    ("-级指标", "一级指标"),
+])
+def test_ocr_bracket_and_dash_misreadings_are_repaired_only_in_context(read, printed):
+    assert ocr.repair(read) == printed
