@@ -260,11 +260,16 @@ def fix_cjk_dash(text: str) -> str:
 # ... and the round bracket of a weight such as "项目立项(3)" as an angle or title bracket: "〈3)", "《23)"
 ANGLED_NUMBER = re.compile(r"[〈《<]\s*(\d+(?:\.\d+)?\s*分?)\s*[)）〉》>]")
 DOUBLED_BRACKET = re.compile(r"[〈《<]\s*(?=[(（]\d)")          # "项目效益〈(25)": the bracket read twice
+# an angle/title bracket closed by a round one was a round one: "兴玮〈河北)会计师事务所" (a real 《…》 closes with 》)
+MISMATCHED_BRACKET = re.compile(r"[〈《]([^〈《〉》()（）]{1,12})[)）]")
+# a list number's full stop read as a comma at the start of a line: "3,未按计划拨付资金"
+LIST_NUMBER_COMMA = re.compile(r"^(\d{1,2})[,，](?=[\u4e00-\u9fff])")
 
 
 def repair(text: str) -> str:
     """The Chinese model's usual misreadings in Chinese text, undone where the context is certain."""
-    return ANGLED_NUMBER.sub(r"(\1)", DOUBLED_BRACKET.sub("", fix_cjk_dash(text)))
+    text = ANGLED_NUMBER.sub(r"(\1)", DOUBLED_BRACKET.sub("", fix_cjk_dash(text)))
+    return LIST_NUMBER_COMMA.sub(r"\1.", MISMATCHED_BRACKET.sub(r"(\1)", text))
 
 
 NUMERIC_CELL = re.compile(r"^[\s\d.,:%％()（）+\-—~/]+$")

@@ -208,6 +208,9 @@ def test_scanned_report_gives_the_record_of_its_text_twin(seeds):
     ("产出时效<11.5分)", "产出时效(11.5分)"), ("项目效益〈(25)", "项目效益(25)"),
     ("《中华人民共和国预算法》", "《中华人民共和国预算法》"),      # a real title bracket stays
     ("-级指标", "一级指标"),
+    ("兴玮〈河北)会计师事务所《普通合伙)", "兴玮(河北)会计师事务所(普通合伙)"),
+    ("3,未按资金支出计划拨付资金。", "3.未按资金支出计划拨付资金。"),
+    ("共3,其中", "共3,其中"),                                        # not at a line start: left alone
 ])
 def test_ocr_bracket_and_dash_misreadings_are_repaired_only_in_context(read, printed):
     assert ocr.repair(read) == printed

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from rapidfuzz import fuzz
+
 from extractors.model import Document
 
 from . import find, prov, region
@@ -101,9 +103,15 @@ def _kind(text: str) -> str:
     return "unknown"
 
 
+def _balanced(name: str) -> bool:
+    t = name.replace("（", "(").replace("）", ")")
+    return t.count("(") == t.count(")")
+
+
 def _evaluator(doc: Document) -> tuple[str | None, int]:
     text = doc.text
     # a firm named right after its label wins ("评价机构（盖章）：…"), then the firm named most
+    labelled = None
     for m in re.finditer(FIRM_LABEL + r"[^。\n]{0,12}?[：:\s]\s*", text):
         squeezed = re.sub(r"\s+", "", text[m.end():m.end() + 80])
         fm = FIRM.match(text, m.end())
@@ -113,7 +121,20 @@ def _evaluator(doc: Document) -> tuple[str | None, int]:
         if fm:
             name = _clean_firm(_firm_at(src, fm))
             if name:
-                return name, m.end()
+                labelled = name, m.end()
+                break
+    if labelled and _balanced(labelled[0]):
+        return labelled
+    named = _most_named_firm(text)
+    if labelled:
+        # a misread label (OCR: "兴玮河北)会计师事务所") gives way to the same firm spelt whole elsewhere
+        if named and _balanced(named[0]) and fuzz.ratio(named[0], labelled[0]) >= 85:
+            return named
+        return labelled
+    return named or (None, 0)
+
+
+def _most_named_firm(text: str) -> tuple[str, int] | None:
     names = Counter()
     pos = {}
     for fm in FIRM.finditer(text):
@@ -127,7 +148,7 @@ def _evaluator(doc: Document) -> tuple[str | None, int]:
         after = text[pos[name] + len(name):pos[name] + len(name) + 20]
         if names[name] >= 2 or re.search(r"委托|第三方|评价机构|受托|聘请", ctx) or re.search(r"接受|受.{0,12}委托", after):
             return name, pos[name]
-    return None, 0
+    return None
 
 
 FIRM_TAIL = re.compile(r"有限责任公司|有限公司|（(?:特殊)?普通合伙）|\((?:特殊)?普通合伙\)")
