@@ -44,6 +44,13 @@ def test_misread_labelled_firm_gives_way_to_its_whole_spelling():
     assert rec["evaluator"] == "某某（河北）会计师事务所（普通合伙）"
 
 
+def test_firm_named_most_but_misread_gives_way_to_a_whole_spelling():
+    rec = record("受县财政局委托，某某（河北）会计师事务所（普通合伙）对该项目开展评价。\n"
+                 "某某河北）会计师事务所（普通合伙）组成评价组。\n"
+                 "某某河北）会计师事务所（普通合伙）出具本报告。\n")
+    assert rec["evaluator"] == "某某（河北）会计师事务所（普通合伙）"
+
+
 def test_region_from_county_alone():
     """Only the county is named: province and city come from the division data."""
     rec = build_record(text_to_document("托克托县2023年重点优抚对象补助资金绩效评价报告\n一、基本情况\n托克托县民政局……", "t.txt"))

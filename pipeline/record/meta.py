@@ -143,7 +143,8 @@ def _most_named_firm(text: str) -> tuple[str, int] | None:
             names[name] += 1
             pos.setdefault(name, fm.start())
     if names:
-        name = names.most_common(1)[0][0]
+        # the most named, but a spelling with balanced brackets first (OCR drops a bracket now and then)
+        name = max(names, key=lambda n: (_balanced(n), names[n], -pos[n]))
         ctx = text[max(0, pos[name] - 40):pos[name]]
         after = text[pos[name] + len(name):pos[name] + len(name) + 20]
         if names[name] >= 2 or re.search(r"委托|第三方|评价机构|受托|聘请", ctx) or re.search(r"接受|受.{0,12}委托", after):
