@@ -7,6 +7,7 @@ tables without verticals stay text — better plain than a wrong grid)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -119,9 +120,24 @@ def find_grids(gray: np.ndarray, shrink: int = 2) -> list[Grid]:
         return [Grid([y * shrink for y in g.ys], [x * shrink for x in g.xs], g.cells)
                 for g in find_grids(small, 1)]
     hsegs, vsegs = ruling_lines(gray)
-    if len(hsegs) < 3 or len(vsegs) < 2:
-        return []
     tol = max(6, gray.shape[1] // 300)
+    ink = gray < INK
+    return grids_from_segments(hsegs, vsegs, tol,
+                               lambda horizontal, pos, lo, hi: _has_line(ink, horizontal, pos, lo, hi, tol))
+
+
+HasLine = Callable[[bool, int, int, int], bool]
+
+
+def grids_from_segments(hsegs: list[Seg], vsegs: list[Seg], tol: int, has_line: HasLine,
+                        min_rows: int = 2) -> list[Grid]:
+    """Segments → tables, top to bottom. Shared by page images (segments from ink runs) and
+    PDF vector drawings (segments from path objects): crossing segments are one table, their
+    positions clustered within ``tol`` give the boundaries, and ``has_line(horizontal, pos, lo,
+    hi)`` says whether a boundary is really drawn between two others (else the cells merge).
+    A table needs ``min_rows`` rows (``min_rows + 1`` horizontal lines) and two vertical lines."""
+    if len(hsegs) < min_rows + 1 or len(vsegs) < 2:
+        return []
     # a vertical rule runs from one horizontal rule to another; character strokes do not
     vsegs = [v for v in vsegs if sum(_touch(h, v, tol) for h in hsegs) >= 2]
     if not vsegs:
@@ -146,11 +162,10 @@ def find_grids(gray: np.ndarray, shrink: int = 2) -> list[Grid]:
     for j, vs in enumerate(vsegs):
         comps.setdefault(find(len(hsegs) + j), ([], []))[1].append(vs)
     grids = []
-    ink = gray < INK
     for hl, vl in comps.values():
-        if len(hl) < 3 or len(vl) < 2:
+        if len(hl) < min_rows + 1 or len(vl) < 2:
             continue
-        g = _grid(hl, vl, ink, tol)
+        g = _grid(hl, vl, has_line, tol, min_rows)
         if g is not None:
             grids.append(g)
     grids.sort(key=lambda g: g.ys[0])
@@ -176,7 +191,7 @@ def _has_line(ink: np.ndarray, horizontal: bool, pos: int, lo: int, hi: int, tol
     return total == 0 or ok >= 0.8 * total
 
 
-def _grid(hl: list[Seg], vl: list[Seg], ink: np.ndarray, tol: int) -> Grid | None:
+def _grid(hl: list[Seg], vl: list[Seg], has_line: HasLine, tol: int, min_rows: int = 2) -> Grid | None:
     x0 = min(s.lo for s in hl)
     x1 = max(s.hi for s in hl)
     ys = _cluster([s.pos for s in hl], tol)
@@ -190,7 +205,7 @@ def _grid(hl: list[Seg], vl: list[Seg], ink: np.ndarray, tol: int) -> Grid | Non
     min_gap = 3 * tol
     ys = [y for k, y in enumerate(ys) if k == 0 or y - ys[k - 1] >= min_gap]
     xs = [x for k, x in enumerate(xs) if k == 0 or x - xs[k - 1] >= min_gap]
-    if len(ys) < 3 or len(xs) < 2:
+    if len(ys) < min_rows + 1 or len(xs) < 2:
         return None
     nr, nc = len(ys) - 1, len(xs) - 1
     taken = [[False] * nc for _ in range(nr)]
@@ -201,11 +216,11 @@ def _grid(hl: list[Seg], vl: list[Seg], ink: np.ndarray, tol: int) -> Grid | Non
                 continue
             cs = 1
             while c + cs < nc and not taken[r][c + cs] and \
-                    not _has_line(ink, False, xs[c + cs], ys[r], ys[r + 1], tol):
+                    not has_line(False, xs[c + cs], ys[r], ys[r + 1]):
                 cs += 1
             rs = 1
             while r + rs < nr and all(not taken[r + rs][k] for k in range(c, c + cs)) and \
-                    not _has_line(ink, True, ys[r + rs], xs[c], xs[c + cs], tol):
+                    not has_line(True, ys[r + rs], xs[c], xs[c + cs]):
                 rs += 1
             for rr in range(r, r + rs):
                 for cc in range(c, c + cs):
