@@ -70,8 +70,35 @@ def normalize_with_map(raw: str) -> tuple[str, list[int]]:
     return text, idx
 
 
+class _CharTable(dict):
+    """``str.translate`` table built lazily from ``_map_char`` (one Python call per distinct character)."""
+
+    def __missing__(self, o: int) -> str:
+        v = _map_char(chr(o))
+        self[o] = v
+        return v
+
+
+_TABLE = _CharTable()
+_SPACE_RUN = re.compile(r" +")
+
+
 def normalize(raw: str) -> str:
-    return normalize_with_map(raw)[0]
+    """``normalize_with_map(raw)[0]`` without the map, at C speed (the same rules)."""
+    text = raw.translate(_TABLE)
+    if " " not in text:
+        return text
+    n = len(text)
+
+    def drop(m: re.Match) -> str:
+        a, b = m.start() - 1, m.end()
+        if a < 0 or b >= n:
+            return m.group()
+        ca, cb = text[a], text[b]
+        if (_is_cjk(ca) or _numish(ca)) and (_is_cjk(cb) or _numish(cb)) and not (_numish(ca) and _numish(cb)):
+            return ""
+        return m.group()
+    return _SPACE_RUN.sub(drop, text)
 
 
 def squash(text: str) -> str:
