@@ -179,7 +179,10 @@ def extract(path: Path, ocr: bool = True) -> Document:
                 items = None
                 if use_vector:
                     from .pdf_tables import table_page
-                    items = table_page(page, textpage, i + 1, _cell_text, _cells_to_block)
+                    try:
+                        items = table_page(page, textpage, i + 1, _cell_text, _cells_to_block)
+                    except Exception:   # a drawing it cannot walk: pdfplumber reads the page (meta shows it)
+                        items = None
                 if items is None:
                     plumber_pages.append(i)
                     page_lines.append([])
