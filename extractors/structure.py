@@ -100,8 +100,11 @@ def lines_to_blocks(lines: list, wrap_width: int | None = None) -> list[Block]:
             flush()
             continue
         lvl = heading_level(s)
-        if lvl is not None and lvl >= 3 and len(s) >= 0.85 * wrap_width and s[-1] not in SENTENCE_END:
-            lvl = None     # a numbered paragraph whose first line runs to the margin, not a heading
+        if lvl is not None and len(s) >= 0.85 * wrap_width and s[-1] not in SENTENCE_END and \
+                (lvl >= 3 or re.search(r"[。；;]", s)):
+            # a numbered paragraph whose first line runs to the margin, not a heading: for 一、/（一）
+            # only when a sentence already ended on that line ("一、资金拨付偏慢。部分资金……")
+            lvl = None
         if lvl is not None:
             flush()
             blocks.append(Block(HEADING, s, page=page, level=lvl))
