@@ -105,6 +105,8 @@ class OfftopicBoilerplate(Rule):
     def _foreign_name(self, text: str, own: Counter, doc: Counter, topic: set, idf: dict, med: float) -> str | None:
         import jieba
         for clause in re.split(r"[，,。；;：:！？、（）()]", text):
+            if not any(h in clause for h in HEADS):
+                continue        # no 项目/资金/工程 head in it: no programme named (and no jieba call)
             toks = jieba.lcut(clause)
             for i, t in enumerate(toks):
                 if t not in HEADS:
