@@ -138,6 +138,7 @@ class DuplicatePassage(Rule):
     sample_mod = 4          # keep shingles whose hash % sample_mod == 0: deterministic sampling
     min_shared = 3          # sampled shingles two passages must share to be compared
     max_per_doc = 20
+    max_posting = 64        # a shingle in more reports than this is template wording: bounds pairs (memory) linearly
 
     def _sample(self, red: str) -> set[int]:
         hs = {zlib.crc32(red[i:i + self.shingle].encode("utf-8")) for i in range(len(red) - self.shingle + 1)}
@@ -164,7 +165,7 @@ class DuplicatePassage(Rule):
         genre_limit = self.genre_share * n_groups
         shared: dict[tuple[int, int], int] = {}
         for posting in index.values():
-            if len({items[k][0] for k in posting}) > max(genre_limit, 2):
+            if len({items[k][0] for k in posting}) > max(min(genre_limit, self.max_posting), 2):
                 continue                                     # genre wording; also bounds the pair count
             for x in range(len(posting)):
                 for y in range(x + 1, len(posting)):
