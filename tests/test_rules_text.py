@@ -63,6 +63,8 @@ PLACE_CASES = [
      story(*BODY, OTHER_PLACE, "本项目与三河市开展了经验交流，借鉴其救助资金管理做法。"), HOME, False),
     ("a city-level report naming one of its own counties: silent",
      story(*BODY, OTHER_PLACE.replace("三河市", "海门区")), dict(province="江苏省", city="南通市", county=None), False),
+    ("a county name read out of the report's own longer place name (港南区 in 香港南区): silent",
+     story(*BODY, OTHER_PLACE.replace("三河市", "香港南区")), dict(province="香港特别行政区", city=None, county="南区"), False),
     ("a passage without funds or a project is not judged",
      story(*BODY, "三河市的退休人员代表参加了座谈，介绍了当地社区开展文体活动和走访慰问的做法和体会。"), HOME, False),
 ]

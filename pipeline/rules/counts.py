@@ -61,7 +61,7 @@ class CountRateClaimMismatch(Rule):
     doc = ("a stated rate contradicts its counts: total ÷ base, 实/已 ÷ 应 (or ÷ total), (total − 未…) ÷ total — only what "
            "the count states explicitly is checked")
     template = "“{name}”按所给人数/份数计算应为{expected}%，报告却称{actual}%，请核对该比率或计数口径。"
-    whole_means_all = True  # "100 %" of people claims that nobody was missed: 22,305 of 22,313 is not 100 %
+    whole_means_all = True  # "100 %" (no decimals) claims that nobody was missed: 22,305 of 22,313 is not 100 %
 
     def check(self, rec: dict) -> Iterator[dict]:
         seen = set()
@@ -76,7 +76,9 @@ class CountRateClaimMismatch(Rule):
             if not stated_in(c.get("evidence"), r):
                 continue  # the rate is not written where the counts are: not this count's claim
             nd = stated_decimals(rec, r, evidence=c.get("evidence"))
-            if self.whole_means_all and r == 100:
+            # "100%" claims nobody was missed; "100.00%" claims a figure to two decimals, and
+            # 25,409 of 25,410 (99.996 %) is 100.00 % to two decimals
+            if self.whole_means_all and r == 100 and nd == 0:
                 if any(abs(a - b) < 1e-9 for a, b in bases):
                     continue
             else:

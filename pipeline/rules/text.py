@@ -39,6 +39,15 @@ def content_words(text: str) -> list[str]:
     return [w for w in jieba.lcut(text) if _CJK.match(w)]
 
 
+def _inside_own_place(text: str, start: int, end: int, rec: dict) -> bool:
+    """Does the span overlap a mention of the report's own county, city or province?"""
+    for name in (rec.get("county"), rec.get("city"), rec.get("province")):
+        if name and any(o.start() < end and start < o.end() and (o.start(), o.end()) != (start, end)
+                        for o in re.finditer(re.escape(name), text)):
+            return True
+    return False
+
+
 def find_clause(text: str, pos: int) -> str:
     a = max(text.rfind(c, 0, pos) for c in "，。；") + 1
     ends = [i for i in (text.find(c, pos) for c in "，。；") if i != -1]
@@ -97,6 +106,8 @@ class OfftopicBoilerplate(Rule):
                 continue
             if any(c.city == form for c in places):
                 continue
+            if _inside_own_place(text, m.start(), m.end(), rec):
+                continue        # "港南区" read out of the report's own "香港南区"
             if sum(t.count(form) for t in texts) > text.count(form):
                 continue        # named elsewhere too: a neighbour the report really deals with
             return form + "：" + find_clause(text, m.start())
