@@ -260,7 +260,7 @@ def fix_cjk_dash(text: str) -> str:
 # ... and the round bracket of a weight such as "项目立项(3)" as an angle or title bracket: "〈3)", "《23)"
 ANGLED_NUMBER = re.compile(r"[〈《<]\s*(\d+(?:\.\d+)?\s*分?)\s*[)）〉》>]")
 DOUBLED_BRACKET = re.compile(r"[〈《<]\s*(?=[(（]\d)")          # "项目效益〈(25)": the bracket read twice
-# an angle/title bracket closed by a round one was a round one: "兴玮〈河北)会计师事务所" (a real 《…》 closes with 》)
+# an angle/title bracket closed by a round one was a round one: "恒信〈河北)会计师事务所" (a real 《…》 closes with 》)
 MISMATCHED_BRACKET = re.compile(r"[〈《]([^〈《〉》()（）]{1,12})[)）]")
 # a list number's full stop read as a comma at the start of a line: "3,未按计划拨付资金"
 LIST_NUMBER_COMMA = re.compile(r"^(\d{1,2})[,，](?=[\u4e00-\u9fff])")
@@ -412,7 +412,7 @@ def _digit_pass(crops: list, cands: list[int]) -> dict[int, tuple[str, list[Word
 
 
 PERCENT_WORD = re.compile(r"^(\d[\d.,]*%)([，。、；;,.）)]*)$")
-# how the Chinese model misreads a percentage: "28.91%" → "28.919%", "28.919%6", "28.9196"
+# how the Chinese model misreads a percentage: "46.37%" → "46.319%", "28.919%6", "28.9196"
 SUSPECT_PERCENT = re.compile(r"^(\d[\d.,]*(?:9%6?|%6|96))([，。、；;,.）)]*)$")
 
 

@@ -96,7 +96,7 @@ SENTENCE_MARKS = re.compile(r"[，。；！？、：]")
 
 
 def _spaced_row(line: str) -> list[str] | None:
-    """A table row pasted from a PDF: labels, then figures ("决策 15 12 80%", "2 2021 237.98 0").
+    """A table row pasted from a PDF: labels, then figures ("决策 15 12 80%", "2 2021 318.46 0").
     Narrative broken around numbers ("截至 2022 年 12 月") interleaves words and figures, or
     carries sentence punctuation: not a row."""
     toks = line.split()
@@ -181,7 +181,7 @@ def _spaced_tables(items: list) -> list:
 
 
 def _right_align(rows: list[list[str]]) -> list[list[str]]:
-    """A summary row ('合计 515.97 14.53 0 530.50') has no row number and no note: move its
+    """A summary row ('合计 612.38 17.42 0 629.80') has no row number and no note: move its
     figures right so the last one sits under the last figure column of the full rows."""
     last = max((k for r in rows for k, c in enumerate(r) if c and NUMERIC.match(c) and len(r) > 2), default=None)
     if last is None:
@@ -199,7 +199,7 @@ def _right_align(rows: list[list[str]]) -> list[list[str]]:
 
 def _fit(row: list[str], width: int) -> list[str]:
     """Fold a spaced-out label ('合 计 100 …'), and right-align a short row's figures under
-    their columns ('合计 515.97 …' under '序号 年度 …')."""
+    their columns ('合计 612.38 …' under '序号 年度 …')."""
     row = _fold_label(row, width)
     return row + [""] * (width - len(row))
 

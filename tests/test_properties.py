@@ -58,7 +58,7 @@ def test_parse_amount_wan_is_kept(fig, commas, unit):
 @FAST
 @given(figures(max_dec=2), st.booleans())
 def test_parse_amount_yuan_becomes_wan(fig, commas):
-    v, d = fig                                                  # 元 with fen: 70,000.00元 → 7.0
+    v, d = fig                                                  # 元 with fen: 80,000.00元 → 8.0
     assert close(parse_amount(fmt(v, d, commas) + "元"), float(v) / 1e4)
 
 

@@ -10,10 +10,10 @@ def story(*paras, section="项目实施情况"):
     return [{"text": p, "page": 5, "start": 0, "section": section, "kind": "paragraph"} for p in paras]
 
 
-FULL = dict(allocated_wan=2.81, received_wan=2.81, spent_wan=2.81, execution_rate_pct=100.0)
+FULL = dict(allocated_wan=3.46, received_wan=3.46, spent_wan=3.46, execution_rate_pct=100.0)
 HALF = dict(allocated_wan=10.0, received_wan=10.0, spent_wan=5.0, execution_rate_pct=50.0)
 UNDONE = "截至评价日，项目未按照计划开展相关工作，未完成项目实施任务。"
-NO_FUNDS = "截至评价日，补助资金未落实到位，共计支出2.81万元，预算执行率为100%。"
+NO_FUNDS = "截至评价日，补助资金未落实到位，共计支出3.46万元，预算执行率为100%。"
 
 CASES = [
     # logic.full_execution_unimplemented

@@ -5,7 +5,7 @@ import pytest
 
 from tests.rulecase import findings, record
 
-FULL = dict(total_score=84.55, grade="良", allocated_wan=2.81, fiscal_year=2024, county="积石山县", province="甘肃省")
+FULL = dict(total_score=83.65, grade="良", allocated_wan=3.46, fiscal_year=2024, county="景泰县", province="甘肃省")
 SECS = {"基本情况": True, "评价结论": True, "存在问题": True, "建议": True}
 
 

@@ -57,11 +57,11 @@ CASES = [
     ("three rows above 100 fire (no missing row explains an excess)",
      record(indicators=L1_OK[:2] + [ind(1, "产出", 70, 60)]), {"weight.total_not_100": "warning"}),
     # grade.band_mismatch
-    ("良 with 84.55 is right", record(total_score=84.55, grade="良"), {}),
+    ("良 with 83.65 is right", record(total_score=83.65, grade="良"), {}),
     ("优秀 spelled out with 96 is right", record(total_score=96.0, grade="优秀"), {}),
     ("boundary 90 may be 良 or 优", record(total_score=90.0, grade="良"), {}),
     ("boundary 80 may be 中", record(total_score=80.0, grade="中"), {}),
-    ("优 with 84.55 fires", record(total_score=84.55, grade="优"), {"grade.band_mismatch": "error"}),
+    ("优 with 83.65 fires", record(total_score=83.65, grade="优"), {"grade.band_mismatch": "error"}),
     ("差 with 73.66 fires", record(total_score=73.66, grade="差"), {"grade.band_mismatch": "error"}),
     # number.restated_mismatch
     ("total 96.00 and 96 agree", record(statements=[
@@ -70,9 +70,9 @@ CASES = [
     ("total 73.66 and 73.7 agree (rounding)", record(statements=[
         {"quantity": "total_score", "value": 73.66, "text": "73.66", "evidence": "a"},
         {"quantity": "total_score", "value": 73.7, "text": "73.7", "evidence": "b"}]), {}),
-    ("total 84.55 and 85.55 fire", record(statements=[
-        {"quantity": "total_score", "value": 84.55, "text": "84.55分", "evidence": "a"},
-        {"quantity": "total_score", "value": 85.55, "text": "85.55分", "evidence": "b"}]),
+    ("total 83.65 and 84.65 fire", record(statements=[
+        {"quantity": "total_score", "value": 83.65, "text": "83.65分", "evidence": "a"},
+        {"quantity": "total_score", "value": 84.65, "text": "84.65分", "evidence": "b"}]),
      {"number.restated_mismatch": "warning"}),
     ("grade 优秀 and 优 agree", record(statements=[
         {"quantity": "grade", "value": "优秀", "evidence": "a"}, {"quantity": "grade", "value": "优", "evidence": "b"}]), {}),

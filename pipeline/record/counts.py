@@ -1,9 +1,9 @@
 """People served and the counts a report gives with their parts:
 
-- beneficiaries: the number of people the programme serves ("累计接收退休人员975名",
-  "接收辖区退休人员超过385人"), the one stated most often in a clause about serving them;
-- counts: a total and its parts ("共22,526人，其中：A 12,612人、B 1,373人、C 8,541人"), and
-  planned-vs-actual pairs ("应发人数22,313人，实发人数22,305人") with the rate the report claims
+- beneficiaries: the number of people the programme serves ("累计接收退休人员1,246名",
+  "接收辖区退休人员超过417人"), the one stated most often in a clause about serving them;
+- counts: a total and its parts ("共18,437人，其中：A 10,205人、B 1,164人、C 7,068人"), and
+  planned-vs-actual pairs ("应发人数19,240人，实发人数19,232人") with the rate the report claims
   for them, for the count rules."""
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def _beneficiaries(doc: Document) -> tuple[int | None, dict | None]:
             where[v] = h.prov(doc)
             if m.group("q"):
                 where[v]["qualifier"] = m.group("q")
-    # a total the report breaks down ("共22,526人，其中：…") is the population it serves
+    # a total the report breaks down ("共18,437人，其中：…") is the population it serves
     for m in PARTS.finditer(doc.text):
         v = numbers.parse_number(m.group("total"))
         if v and int(v) in votes:
@@ -92,7 +92,7 @@ COVERAGE = re.compile(rf"(?:共计|累计|合计|共)[^。；\d]{{0,16}}?(?P<n>\
 
 
 def _coverage(doc: Document, population: int | None) -> list[dict]:
-    """"共计管理…档案20,298份，…档案接受率100%": a coverage rate is that count over the population
+    """"共计管理…档案16,612份，…档案接受率100%": a coverage rate is that count over the population
     the report serves; a 100 % claim with fewer items than people is a contradiction to show."""
     if not population:
         return []

@@ -17,14 +17,14 @@ SPENT = r"(?:实际支出|实际使用|支出资金|使用资金|已使用|已�
 CARRY = r"(?:结转结余|结余|结转)"
 EXEC_RATE = r"(?:预算执行率|资金执行率|执行率|资金使用率|支出率|支付率)"
 ARRIVAL_RATE = r"(?:资金到位率|到位率)"
-# a formula written out: "2.81/2.81*100%=100%"
+# a formula written out: "3.46/3.46*100%=100%"
 FORMULA = re.compile(rf"({find.NUM})\s*[/÷]\s*({find.NUM})\s*[*×]\s*100\s*[%％]\s*=\s*({find.NUM})\s*[%％]")
-FORM_LABEL = r"\s*[（(][A-Z][）)]"                # "预算安排资金（A）2.81" in 结论表 forms (万元)
+FORM_LABEL = r"\s*[（(][A-Z][）)]"                # "预算安排资金（A）3.46" in 结论表 forms (万元)
 
 
 def _amounts(doc: Document, label: str, gap: int = 36) -> list[find.Hit]:
     hits = [h for h in find.labelled(doc, label, "amount", gap=gap) if h.value > 0 or h.text.startswith("0")]
-    # a form cell without a unit: "预算安排资金（A）2.81" under a （万元） heading
+    # a form cell without a unit: "预算安排资金（A）3.46" under a （万元） heading
     for m in re.finditer(rf"(?:{label})[\u4e00-\u9fff]{{0,4}}{FORM_LABEL}\s*(?P<v>{find.NUM})(?!\s*[%％\d.])", doc.text):
         v = numbers.parse_number(m.group("v"))
         if v is not None:

@@ -127,7 +127,7 @@ def _evaluator(doc: Document) -> tuple[str | None, int]:
         return labelled
     named = _most_named_firm(text)
     if labelled:
-        # a misread label (OCR: "兴玮河北)会计师事务所") gives way to the same firm spelt whole elsewhere
+        # a misread label (OCR: "恒信河北)会计师事务所") gives way to the same firm spelt whole elsewhere
         if named and _balanced(named[0]) and fuzz.ratio(named[0], labelled[0]) >= 85:
             return named
         return labelled

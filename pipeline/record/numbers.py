@@ -2,7 +2,7 @@
 
 ``parse_number("1,234.56")`` → 1234.56; full-width digits are already half-width after
 normalization; Chinese numerals go through cn2an ("十六" → 16). ``parse_amount`` returns 万元
-from 元/万元/亿元. ``parse_percent`` returns percent (28.91, not 0.2891). Qualifiers such as
+from 元/万元/亿元. ``parse_percent`` returns percent (46.37, not 0.4637). Qualifiers such as
 超过/约/不足 are returned separately, never folded into the value. Empty and dash cells are None.
 """
 from __future__ import annotations
@@ -43,13 +43,13 @@ def parse_number(s: str | None) -> float | None:
 
 
 def decimals(s: str) -> int:
-    """Decimals a figure is stated with: '28.91%' → 2, '100%' → 0."""
+    """Decimals a figure is stated with: '46.37%' → 2, '100%' → 0."""
     m = re.search(r"\.(\d+)", s or "")
     return len(m.group(1)) if m else 0
 
 
 def parse_percent(s: str | None) -> float | None:
-    """'28.91%' → 28.91; '0.2891' stays 0.2891 only if it has no % sign and is ≤ 1 (ambiguous: None)."""
+    """'46.37%' → 46.37; '0.4637' stays 0.4637 only if it has no % sign and is ≤ 1 (ambiguous: None)."""
     if s is None:
         return None
     t = str(s).strip()
@@ -60,7 +60,7 @@ def parse_percent(s: str | None) -> float | None:
 
 
 def parse_amount(s: str | None, default_unit: str = "万元") -> float | None:
-    """An amount in 万元 from '25.35万元', '70,000.00元', '1.5亿元', '五万元'."""
+    """An amount in 万元 from '31.62万元', '80,000.00元', '1.5亿元', '五万元'."""
     if s is None:
         return None
     t = str(s).strip()
@@ -75,7 +75,7 @@ def parse_amount(s: str | None, default_unit: str = "万元") -> float | None:
 
 
 def qualifier(before: str) -> str | None:
-    """The qualifier right before a number ('超过385人' → '超过')."""
+    """The qualifier right before a number ('超过417人' → '超过')."""
     tail = before[-4:]
     for q in QUALIFIERS:
         if tail.endswith(q):

@@ -1,7 +1,7 @@
 """Province / city / county from the places a report names, using the administrative-division
 data that ships with jionlp (no hand-typed list).
 
-A report may name only its county ("西乡县财政局") or a street office; the county is the one named
+A report may name only its county ("宁陵县财政局") or a street office; the county is the one named
 most (the title counts more), and a county name shared by several provinces is settled by the
 provinces and cities the report also names. Still ambiguous → None (a finding says so)."""
 from __future__ import annotations

@@ -18,7 +18,7 @@ targets         {name, direction (">=", "<=", "="), target_text, target_value, a
                  actual_value, unit, status ("已完成" | "部分完成" | "未完成" | None), page, evidence}
 survey          {issued, valid, options: [{label, count, share_pct, weight_pct}], stated_pct, page, evidence}
 counts          {name, total, parts: [{name, value}], stated_rate_pct, page, evidence}
-                  a count and its parts (e.g. 退休人员 22,526 = 12,612 + 1,373 + 8,541), with a rate claimed for it;
+                  a count and its parts (e.g. 退休人员 18,437 = 10,205 + 1,164 + 7,068), with a rate claimed for it;
                   optional ``base``: the population a coverage rate is over (total ÷ base = the rate)
 statements      {quantity, value, page, evidence}
                   every place a headline quantity is stated, for number.restated_mismatch;

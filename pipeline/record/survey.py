@@ -20,7 +20,7 @@ def _count(doc: Document, label: str) -> list[find.Hit]:
     hits = []
     for m in re.finditer(rf"{label}[^。；\d\n]{{0,6}}?(?:共|共计|合计)?\s*(?P<v>\d[\d,]*)\s*(?:份|张|人)", doc.text):
         hits.append(find.Hit(numbers.parse_number(m.group("v")), m.group("v"), m.start("v"), m.end(), m.start()))
-    # "共回收275份问卷", "共有558人参与问卷调查"
+    # "共回收312份问卷", "共有647人参与问卷调查"
     for m in re.finditer(rf"(?P<v>\d[\d,]*)\s*(?:份|张)(?:有效)?(?:调查)?问卷|(?P<w>\d[\d,]*)\s*人参与(?:了)?(?:问卷)?调查", doc.text):
         g = "v" if m.group("v") else "w"
         before = doc.text[max(0, m.start() - 6):m.start()]

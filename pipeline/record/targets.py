@@ -1,6 +1,6 @@
 """The performance targets table: indicator, target value (with ≥ / ≤ / =), actual value and the
 status the report gives (已完成 / 部分完成 / 未完成). When the actual value has no column of its
-own it is read from the row's explanation ("准确率均为99.96%")."""
+own it is read from the row's explanation ("准确率均为99.93%")."""
 from __future__ import annotations
 
 import re
@@ -51,7 +51,7 @@ def normalize_status(text: str) -> str | None:
 
 def _actual_from_explanation(name: str, text: str, unit: str | None) -> float | None:
     """The figure of the explanation that measures the indicator: same unit, next to a word of
-    the indicator's name ("准确率均为99.96%")."""
+    the indicator's name ("准确率均为99.93%")."""
     key = name[-3:] if len(name) >= 3 else name
     for m in re.finditer(rf"({find.NUM})\s*(%|％)" if unit in ("%", "％") else rf"({find.NUM})\s*{re.escape(unit or '')}", text or ""):
         before = text[max(0, m.start() - 14):m.start()]

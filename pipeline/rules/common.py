@@ -16,7 +16,7 @@ _NUM = re.compile(r"\d[\d,，]*(?:\.\d+)?")
 
 
 def value_decimals(x: float) -> int:
-    """Decimals a float carries ('19.33' → 2, 80.0 → 0), after dropping float noise."""
+    """Decimals a float carries ('17.46' → 2, 80.0 → 0), after dropping float noise."""
     s = f"{round(float(x), 6):.6f}".rstrip("0").rstrip(".")
     return len(s.split(".")[1]) if "." in s else 0
 
@@ -81,7 +81,7 @@ def stated_in(evidence: str | None, value: float, pct: bool = True) -> bool:
 
 
 def fmt(x: float | None, nd: int = 2) -> str:
-    """A recomputed figure for a message: 28.906 → '28.91', 100.0 → '100'."""
+    """A recomputed figure for a message: 46.372 → '46.37', 100.0 → '100'."""
     if x is None:
         return "—"
     s = f"{round_half_up(x, nd):.{nd}f}"
