@@ -5,19 +5,19 @@ import pytest
 
 from tests.rulecase import fired, ind, record
 
-L1_OK = [ind(1, "决策", 20, 19.33, 96.65), ind(1, "过程", 20, 8.33, 41.65), ind(1, "产出", 30, 24, 80.0),
-         ind(1, "效益", 30, 22, 73.33)]  # 73.66 in all
+L1_OK = [ind(1, "决策", 20, 18.47, 92.35), ind(1, "过程", 20, 9.12, 45.6), ind(1, "产出", 30, 23, 76.67),
+         ind(1, "效益", 30, 21, 70.0)]  # 71.59 in all
 
 CASES = [
     # score.total_mismatch
-    ("total equals level-1 sum: silent", record(total_score=73.66, indicators=L1_OK), {}),
-    ("total off by 1 point fires", record(total_score=74.66, indicators=L1_OK), {"score.total_mismatch": "error"}),
+    ("total equals level-1 sum: silent", record(total_score=71.59, indicators=L1_OK), {}),
+    ("total off by 1 point fires", record(total_score=72.59, indicators=L1_OK), {"score.total_mismatch": "error"}),
     ("total within rounding of 2-decimal parts: silent",
-     record(total_score=73.67, indicators=L1_OK[:3] + [ind(1, "效益", 30, 22.005)]), {}),
+     record(total_score=71.6, indicators=L1_OK[:3] + [ind(1, "效益", 30, 21.005)]), {}),
     ("level-1 weights not 100 (row missing): total not judged",
      record(total_score=90, indicators=L1_OK[:3]), {}),
     ("narrative copies of indicators are ignored when a table exists",
-     record(total_score=73.66, indicators=L1_OK + [dict(ind(1, "决策", 20, 10), source="narrative")]), {}),
+     record(total_score=71.59, indicators=L1_OK + [dict(ind(1, "决策", 20, 10), source="narrative")]), {}),
     # score.child_sum_mismatch
     ("children add up to parent: silent",
      record(indicators=[ind(1, "决策", 20, 19, parent=None), ind(2, "项目立项", 8, 8, parent="决策"),
@@ -34,17 +34,17 @@ CASES = [
     ("single child is not a sum: silent",
      record(indicators=[ind(1, "决策", 20, 19), ind(2, "项目立项", 8, 8, parent="决策")]), {}),
     # score.rate_mismatch
-    ("rate equals score/weight rounded: silent", record(indicators=[ind(2, "资金到位率", 3, 2, 66.67)]), {}),
-    ("rate that is a truncation (66.66 for 66.666…) is info only",
-     record(indicators=[ind(2, "资金到位率", 3, 2, 66.66)]), {"score.rate_mismatch": "info"}),
-    ("91.42 for 32/35 = 91.428… is truncation: info only",
-     record(indicators=[ind(1, "产出", 35, 32, 91.42)]), {"score.rate_mismatch": "info"}),
+    ("rate equals score/weight rounded: silent", record(indicators=[ind(2, "资金到位率", 7, 5, 71.43)]), {}),
+    ("rate that is a truncation (71.42 for 71.428…) is info only",
+     record(indicators=[ind(2, "资金到位率", 7, 5, 71.42)]), {"score.rate_mismatch": "info"}),
+    ("88.67 for 47/53 = 88.679… is truncation: info only",
+     record(indicators=[ind(1, "产出", 53, 47, 88.67)]), {"score.rate_mismatch": "info"}),
     ("rate stated with one decimal agrees at one decimal: silent",
-     record(indicators=[ind(2, "资金到位率", 3, 2, 66.7)]), {}),
-    ("rate from a rounded score (8.33 of 8.333…) agrees: silent",
-     record(indicators=[ind(2, "过程", 20, 8.33, 41.67)]), {}),
-    ("wrong rate fires", record(indicators=[ind(2, "资金到位率", 3, 2, 76.67)]), {"score.rate_mismatch": "warning"}),
-    ("rate without weight is not judged", record(indicators=[ind(2, "资金到位率", None, 2, 76.67)]), {}),
+     record(indicators=[ind(2, "资金到位率", 7, 5, 71.4)]), {}),
+    ("rate from a rounded score (11.33 of 11.333…) agrees: silent",
+     record(indicators=[ind(2, "过程", 20, 11.33, 56.67)]), {}),
+    ("wrong rate fires", record(indicators=[ind(2, "资金到位率", 7, 5, 81.43)]), {"score.rate_mismatch": "warning"}),
+    ("rate without weight is not judged", record(indicators=[ind(2, "资金到位率", None, 5, 81.43)]), {}),
     # score.over_weight
     ("score above weight fires", record(indicators=[ind(3, "制度执行", 4, 4.5)]), {"score.over_weight": "error"}),
     ("negative score fires", record(indicators=[ind(3, "制度执行", 4, -1)]), {"score.over_weight": "error"}),
@@ -58,18 +58,18 @@ CASES = [
      record(indicators=L1_OK[:2] + [ind(1, "产出", 70, 60)]), {"weight.total_not_100": "warning"}),
     # grade.band_mismatch
     ("良 with 83.65 is right", record(total_score=83.65, grade="良"), {}),
-    ("优秀 spelled out with 96 is right", record(total_score=96.0, grade="优秀"), {}),
+    ("优秀 spelled out with 94.5 is right", record(total_score=94.5, grade="优秀"), {}),
     ("boundary 90 may be 良 or 优", record(total_score=90.0, grade="良"), {}),
     ("boundary 80 may be 中", record(total_score=80.0, grade="中"), {}),
     ("优 with 83.65 fires", record(total_score=83.65, grade="优"), {"grade.band_mismatch": "error"}),
-    ("差 with 73.66 fires", record(total_score=73.66, grade="差"), {"grade.band_mismatch": "error"}),
+    ("差 with 71.59 fires", record(total_score=71.59, grade="差"), {"grade.band_mismatch": "error"}),
     # number.restated_mismatch
-    ("total 96.00 and 96 agree", record(statements=[
-        {"quantity": "total_score", "value": 96.0, "text": "96.00分", "evidence": "自评分96.00分"},
-        {"quantity": "total_score", "value": 96.0, "text": "96分", "evidence": "得分96分"}]), {}),
-    ("total 73.66 and 73.7 agree (rounding)", record(statements=[
-        {"quantity": "total_score", "value": 73.66, "text": "73.66", "evidence": "a"},
-        {"quantity": "total_score", "value": 73.7, "text": "73.7", "evidence": "b"}]), {}),
+    ("total 97.00 and 97 agree", record(statements=[
+        {"quantity": "total_score", "value": 97.0, "text": "97.00分", "evidence": "自评分97.00分"},
+        {"quantity": "total_score", "value": 97.0, "text": "97分", "evidence": "得分97分"}]), {}),
+    ("total 71.59 and 71.6 agree (rounding)", record(statements=[
+        {"quantity": "total_score", "value": 71.59, "text": "71.59", "evidence": "a"},
+        {"quantity": "total_score", "value": 71.6, "text": "71.6", "evidence": "b"}]), {}),
     ("total 83.65 and 84.65 fire", record(statements=[
         {"quantity": "total_score", "value": 83.65, "text": "83.65分", "evidence": "a"},
         {"quantity": "total_score", "value": 84.65, "text": "84.65分", "evidence": "b"}]),
@@ -79,12 +79,12 @@ CASES = [
     ("grade 良 and 优 fire", record(statements=[
         {"quantity": "grade", "value": "良", "evidence": "a"}, {"quantity": "grade", "value": "优", "evidence": "b"}]),
      {"number.restated_mismatch": "warning"}),
-    ("amount 73,278元 and 7.3278万元 agree", record(statements=[
-        {"quantity": "spent_wan", "value": 7.3278, "text": "73,278元", "evidence": "a"},
-        {"quantity": "spent_wan", "value": 7.33, "text": "7.33万元", "evidence": "b"}]), {}),
-    ("amount 25.35 and 25.53 万元 fire", record(statements=[
-        {"quantity": "allocated_wan", "value": 25.35, "text": "25.35万元", "evidence": "a"},
-        {"quantity": "allocated_wan", "value": 25.53, "text": "25.53万元", "evidence": "b"}]),
+    ("amount 64,153元 and 6.4153万元 agree", record(statements=[
+        {"quantity": "spent_wan", "value": 6.4153, "text": "64,153元", "evidence": "a"},
+        {"quantity": "spent_wan", "value": 6.42, "text": "6.42万元", "evidence": "b"}]), {}),
+    ("amount 27.48 and 27.84 万元 fire", record(statements=[
+        {"quantity": "allocated_wan", "value": 27.48, "text": "27.48万元", "evidence": "a"},
+        {"quantity": "allocated_wan", "value": 27.84, "text": "27.84万元", "evidence": "b"}]),
      {"number.restated_mismatch": "warning"}),
     # score.full_marks_despite_problem
     ("full marks on 绩效目标合理性 while problems say 绩效目标设置不合理 fires",
@@ -136,16 +136,16 @@ def test_score_rules(title, rec, expected):
 
 def test_messages_name_the_numbers():
     from tests.rulecase import findings
-    f = findings("score", record(total_score=74.66, indicators=L1_OK))[0]
-    assert f["expected"] == "73.66" and f["actual"] == "74.66" and "73.66" in f["message"]
+    f = findings("score", record(total_score=72.59, indicators=L1_OK))[0]
+    assert f["expected"] == "71.59" and f["actual"] == "72.59" and "71.59" in f["message"]
 
 
 RESTATED = [
-    ("a 'total' of 4 is a misread, not a restatement", [("total_score", 93.36, "93.36分"), ("total_score", 4.0, "4")], {}),
+    ("a 'total' of 4 is a misread, not a restatement", [("total_score", 87.46, "87.46分"), ("total_score", 4.0, "4")], {}),
     ("a scoring criterion (执行率低于100%的按比例扣分) is not a statement of the rate",
      [("execution_rate_pct", 96.2, "96.20%"), ("execution_rate_pct", 100.0, "执行率低于100%的按比例扣分")], {}),
-    ("the majority value is the reference", [("total_score", 93.36, "93.36"), ("total_score", 93.63, "93.63"),
-                                             ("total_score", 93.36, "93.36分")], {"number.restated_mismatch": "93.36"}),
+    ("the majority value is the reference", [("total_score", 87.46, "87.46"), ("total_score", 87.64, "87.64"),
+                                             ("total_score", 87.46, "87.46分")], {"number.restated_mismatch": "87.46"}),
 ]
 
 
