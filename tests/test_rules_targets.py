@@ -16,10 +16,10 @@ R = "target.claimed_met_below_target"
 CASES = [
     ("≥100 % claimed met at 90 % fires", [tgt(">=", 100, 90)], {R: "warning"}),
     ("≥100 % met at 100 %: silent", [tgt(">=", 100, 100)], {}),
-    ("≥385 people exceeded (超过385人 → 385): silent", [tgt(">=", 385, 385, unit="人")], {}),
+    ("≥412 people exceeded (超过412人 → 412): silent", [tgt(">=", 412, 412, unit="人")], {}),
     ("≤ 5 days claimed met at 7 fires", [tgt("<=", 5, 7, unit="天")], {R: "warning"}),
     ("≤ 5 days met at 3: silent", [tgt("<=", 5, 3, unit="天")], {}),
-    ("= 100 % claimed met at 99.96 fires", [tgt("=", 100, 99.96)], {R: "warning"}),
+    ("= 100 % claimed met at 99.93 fires", [tgt("=", 100, 99.93)], {R: "warning"}),
     ("= 12 months met at 12: silent", [tgt("=", 12, 12, unit="个月")], {}),
     ("below target but marked 部分完成 is honest: silent", [tgt(">=", 100, 90, status="部分完成")], {}),
     ("below target but marked 未完成 is honest: silent", [tgt(">=", 100, 90, status="未完成")], {}),
