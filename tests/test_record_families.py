@@ -21,14 +21,14 @@ def record(body: str) -> dict:
     ("下达省级财政补助资金2.00万元，中央财政补助资金6.50万元，已全部拨付。", "allocated_wan", 8.5),
     ("预算执行率（C/B）3.46/3.46*100%=100%。", "execution_rate_pct", 100.0),
     ("预算执行率=实际支出/实际到位×100%，按比例得分。", "execution_rate_pct", None),
-    ("资金到位率为31.77%，预算执行率达到96.2%。", "arrival_rate_pct", 31.77),
+    ("资金到位率为34.58%，预算执行率达到96.2%。", "arrival_rate_pct", 34.58),
     ("截至年底，项目惠及4,215人，其中新增就业436人。", "beneficiaries", 4215),
     ("全年共接收退休人员二千三百人。", "beneficiaries", 2300),
-    ("接收辖区退休人员超过385人，覆盖9个社区。", "beneficiaries", 385),
+    ("接收辖区退休人员超过412人，覆盖9个社区。", "beneficiaries", 412),
     ("发放问卷180份，收回有效问卷172份，满意度为93.60%。", "survey_respondents", 172),
     ("满意度目标≥90%。发放问卷180份，服务对象满意度为93.60%。", "satisfaction_pct", 93.6),
     ("评价机构：某某衡信会计师事务所有限公司\n", "evaluator", "某某衡信会计师事务所有限公司"),
-    ("项目资金总额为1,500,000元，截至年底已支付1,200,000元。", "spent_wan", 120.0),
+    ("项目资金总额为1,500,000元，截至年底已支付1,183,700元。", "spent_wan", 118.37),
     ("经评价，该项目综合评分为85.6分，评价结论为“良好”。", "grade", "良"),
     ("评价结论：项目总体实施较好，其中资金管理规范。", "grade", None),
 ], ids=lambda v: str(v)[:18])
@@ -113,7 +113,20 @@ def test_targets_with_direction_and_status():
 
 
 def test_every_scalar_found_has_provenance():
-    rec = record("项目下达资金25.35万元，实际支出7.3278万元，预算执行率为28.91%。项目总得分为73.66分，绩效评级为“中”。\n")
+    rec = record("项目下达资金36.84万元，实际支出12.5173万元，预算执行率为33.98%。项目总得分为71.59分，绩效评级为“中”。\n")
     for f in ("allocated_wan", "spent_wan", "execution_rate_pct", "total_score", "grade"):
         p = rec["provenance"][f]
         assert p["text"] and p["start"] < p["end"], f
+
+
+def test_county_lookup_finds_what_the_division_pattern_finds():
+    """find_counties (suffix lookup, fast) gives the matches of the 3 000-name regex: leftmost,
+    then longest, not overlapping — on every sample report and on overlapping names."""
+    from pipeline.record import region
+    from tests.conftest import ROOT
+    pat = region._index()[3]
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpus" / "samples").glob("*.txt"))]
+    texts.append("香港南区医疗保障局与贵港市港南区、启东市、海门区和托克托县交流；朝阳区朝阳县。")
+    for t in texts:
+        want = [(m.start(), m.end(), m.group()) for m in pat.finditer(t)]
+        assert want and list(region.find_counties(t)) == want
