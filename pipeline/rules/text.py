@@ -70,19 +70,19 @@ class OfftopicBoilerplate(Rule):
             return
         idf, med = _idf()
         texts = [re.sub(r"\s+", "", n["text"]) for n in items]
-        words = [Counter(content_words(t)) for t in texts]
-        doc = Counter()
-        for c in words:
-            doc.update(c)
+        # "used elsewhere in the report" is a substring count over the whole text: no need to
+        # tokenise every passage (that was most of this rule's time)
+        whole = "\n".join(texts)
         topic_src = " ".join(str(rec.get(k) or "") for k in ("title", "programme", "subject"))
         topic = set(content_words(topic_src))
         if not topic:  # no title read: the report's own most frequent distinctive words stand in
+            doc = Counter(w for t in texts for w in content_words(t))
             topic = {w for w, n in doc.most_common(60) if n >= 3 and idf.get(w, med) >= self.min_idf}
-        for item, text, own in zip(items, texts, words):
+        for item, text in zip(items, texts):
             if item.get("kind") == "heading" or len(text) < self.min_passage_chars or any(k in (item.get("section") or "") for k in SKIP_SECTIONS):
                 continue
             bare = re.sub(r"《[^》]*》", "", text)
-            name = self._foreign_name(bare, own, doc, topic, idf, med) or self._foreign_place(bare, rec, texts)
+            name = self._foreign_name(bare, text, whole, topic, idf, med) or self._foreign_place(bare, rec, texts)
             if name:
                 yield self.finding(expected=(rec.get("title") or "、".join(sorted(topic)[:5]))[:60], actual=name,
                                    evidence=text, page=item.get("page"))
@@ -95,9 +95,8 @@ class OfftopicBoilerplate(Rule):
         if not rec.get("province") or not re.search(r"资金|项目|工程|经费", text):
             return None
         from pipeline.record import region
-        counties, _, _, pat = region._index()
-        for m in pat.finditer(text):
-            form = m.group(0)
+        counties = region._index()[0]
+        for start, end, form in region.find_counties(text):
             if len(form) < 3 or not form.endswith(("县", "区", "市", "旗")):
                 continue
             places = counties[form]
@@ -106,14 +105,14 @@ class OfftopicBoilerplate(Rule):
                 continue
             if any(c.city == form for c in places):
                 continue
-            if _inside_own_place(text, m.start(), m.end(), rec):
+            if _inside_own_place(text, start, end, rec):
                 continue        # "港南区" read out of the report's own "香港南区"
             if sum(t.count(form) for t in texts) > text.count(form):
                 continue        # named elsewhere too: a neighbour the report really deals with
-            return form + "：" + find_clause(text, m.start())
+            return form + "：" + find_clause(text, start)
         return None
 
-    def _foreign_name(self, text: str, own: Counter, doc: Counter, topic: set, idf: dict, med: float) -> str | None:
+    def _foreign_name(self, text: str, own: str, whole: str, topic: set, idf: dict, med: float) -> str | None:
         import jieba
         for clause in re.split(r"[，,。；;：:！？、（）()]", text):
             if not any(h in clause for h in HEADS):
@@ -130,7 +129,7 @@ class OfftopicBoilerplate(Rule):
                 distinct = [w for w in name if _CJK.match(w) and w not in HEADS and w not in HEAD_WORDS and idf.get(w, med) >= self.min_idf]
                 if not distinct or set(distinct) & topic:
                     continue
-                foreign = [w for w in distinct if doc[w] - own[w] == 0]
+                foreign = [w for w in distinct if whole.count(w) == own.count(w)]     # named in this passage only
                 if len(set(foreign)) >= self.min_foreign_words and len(foreign) / len(distinct) >= self.min_foreign_share:
                     return "".join(name) + t
         return None
