@@ -152,11 +152,11 @@ def test_ocr_failure_is_an_extraction_error(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("chinese, latin, expected", [
-    ("28.919%，", "28.91%,", "28.91%，"),     # the Latin model sees the "%" whole: the extra "9" goes
-    ("28.919%6。", "28.91%", "28.91%。"),
-    ("28.9196", "18.91%", "28.91%"),        # its digits are not trusted, only the count and the ending
-    ("28.919%，", "28.9%", "28.919%，"),     # does not agree: keep the Chinese reading
-    ("28.919%，", "abc", "28.919%，"),
+    ("34.729%，", "34.72%,", "34.72%，"),     # the Latin model sees the "%" whole: the extra "9" goes
+    ("34.729%6。", "34.72%", "34.72%。"),
+    ("34.7296", "14.72%", "34.72%"),        # its digits are not trusted, only the count and the ending
+    ("34.729%，", "34.7%", "34.729%，"),     # does not agree: keep the Chinese reading
+    ("34.729%，", "abc", "34.729%，"),
 ])
 def test_percent_read_as_nine_percent_is_repaired_only_with_evidence(monkeypatch, chinese, latin, expected):
     img = Image.new("L", (400, 200), 255)

@@ -104,8 +104,8 @@ def test_indicator_rates_recompute_score_over_weight(wh):
 
 
 def test_outliers_show_cost_rule_findings_and_execution_rate_extremes(wh):
-    rates = [95.0, 96.0, 97.0, 98.0, 99.0, 96.5, 12.0]
-    costs = [(100.0, 1000), (120.0, 1000), (90.0, 1000), (110.0, 1000), (105.0, 1000), (95.0, 1000), (5000.0, 1000)]
+    rates = [95.0, 96.4, 97.0, 98.0, 99.0, 96.5, 12.0]
+    costs = [(100.0, 1000), (115.0, 1000), (90.0, 1000), (110.0, 1000), (105.0, 1000), (95.0, 1000), (5000.0, 1000)]
     for i, (rate, (spent, people)) in enumerate(zip(rates, costs)):
         store(wh, f"o{i}", synthetic_text(10 + i), county=f"县{i}", fiscal_year=2024, programme="补助",
               execution_rate_pct=rate, spent_wan=spent, beneficiaries=people)
