@@ -2,7 +2,7 @@
 input precision (a rounded input widens what a recomputed figure may be), evidence and page lookup.
 
 Rounding decision (contract: "truncation is reported as info at most"): a stated rate that agrees only
-by truncation (91.42 for 32/35 = 91.428…) gives an ``info`` finding in the rate rules (score, execution,
+by truncation (88.67 for 47/53 = 88.679…) gives an ``info`` finding in the rate rules (score, execution,
 arrival, count rates) — the figure is not wrong, but the report does not round as it should; every other
 rule stays silent on truncation. ``TRUNC_TEMPLATE`` is that finding's message.
 """

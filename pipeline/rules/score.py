@@ -206,7 +206,7 @@ class RestatedMismatch(Rule):
 
     @staticmethod
     def _nd(st: dict, v: float, q: str) -> int:
-        """Decimals as written ("96.00分" → 2); an amount written in 元 is exact in 万元 to 4 more places."""
+        """Decimals as written ("93.50分" → 2); an amount written in 元 is exact in 万元 to 4 more places."""
         t = st.get("text")
         if t and "万" in t or t and q not in ("allocated_wan", "received_wan", "spent_wan"):
             return decimals(t)
