@@ -300,29 +300,33 @@ def _assign(words: list[Word], slots: list[tuple[int, int, int]], n: int) -> tup
     return texts, per_cell
 
 
+def stack(crops: list, gap: int, margin: int) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
+    """Crops (None = skip) pasted one under another on a white sheet, so one tesseract call reads
+    them all; slots (top, bottom, index) say which crop a word's centre belongs to (see ``_assign``)."""
+    kept = [(k, c) for k, c in enumerate(crops) if c is not None]
+    sheet = np.full((sum(c.shape[0] + gap for _, c in kept) + gap, max((c.shape[1] for _, c in kept), default=0) + 2 * margin),
+                    255, dtype=np.uint8)
+    slots, y = [], gap
+    for k, c in kept:
+        sheet[y:y + c.shape[0], margin:margin + c.shape[1]] = c
+        slots.append((y - gap // 2, y + c.shape[0] + gap // 2, k))
+        y += c.shape[0] + gap
+    return sheet, slots
+
+
 def _table_block(gray: np.ndarray, grid: Grid, page_no: int) -> tuple[Block, list[Word]]:
     """Cells cut out and stacked one under another, read in one tesseract call; each word
     goes to the cell whose slot holds the word's centre."""
     from PIL import Image
     pad = max(4, gray.shape[1] // 400)
-    crops, slots = [], []
+    crops, slots = [], []   # slots stay empty when no cell has ink
     for (r, c, rs, cs) in grid.cells:
         crop = _cell_crop(gray, grid.cell_box(r, c, rs, cs), pad)
         crops.append(crop)
-    gap, margin = 60, 40
-    height = sum(cr.shape[0] + gap for cr in crops if cr is not None) + gap
-    width = max((cr.shape[1] for cr in crops if cr is not None), default=0) + 2 * margin
     cells_text: list[str] = [""] * len(grid.cells)
     words: list[Word] = []
-    if width > 2 * margin:
-        sheet = np.full((height, width), 255, dtype=np.uint8)
-        y = gap
-        for k, cr in enumerate(crops):
-            if cr is None:
-                continue
-            sheet[y:y + cr.shape[0], margin:margin + cr.shape[1]] = _paper_white(cr)
-            slots.append((y - gap // 2, y + cr.shape[0] + gap // 2, k))
-            y += cr.shape[0] + gap
+    if any(cr is not None for cr in crops):
+        sheet, slots = stack([None if cr is None else _paper_white(cr) for cr in crops], gap=60, margin=40)
         sheet_img = Image.fromarray(sheet)
         # sparse-text mode: each cell is a separate island of text on the sheet
         # percentages inside text cells ("赋值100%" read as "1009%") get the same check as text lines
@@ -392,14 +396,7 @@ def _digit_pass(crops: list, cands: list[int]) -> dict[int, tuple[str, list[Word
         f = min(3, max(1, round(40 / max(1, cr.shape[0]))))
         scaled.append(np.asarray(Image.fromarray(cr).resize((cr.shape[1] * f, cr.shape[0] * f), Image.BICUBIC))
                       if f > 1 else cr)
-    gap, margin = 30, 40
-    sheet = np.full((sum(c.shape[0] + gap for c in scaled) + gap, max(c.shape[1] for c in scaled) + 2 * margin),
-                    255, dtype=np.uint8)
-    slots, y = [], gap
-    for j, c in enumerate(scaled):
-        sheet[y:y + c.shape[0], margin:margin + c.shape[1]] = c
-        slots.append((y - gap // 2, y + c.shape[0] + gap // 2, j))
-        y += c.shape[0] + gap
+    sheet, slots = stack(scaled, gap=30, margin=40)
     words = tesseract_words(Image.fromarray(sheet), psm=6, lang="eng",
                             config=("tessedit_char_whitelist=" + DIGITS_WHITELIST,))
     texts, per = _assign(words, slots, len(cands))
@@ -431,18 +428,10 @@ def _reread_numbers(img, words: list[Word]) -> list[Word]:
     if not nums or "eng" in LANG.split("+") or "eng" not in _langs():
         return words
     gray = np.asarray(img)
-    pad, gap, margin = 15, 40, 30
-    crops = []
-    for k in nums:
-        w = words[k]
-        crops.append(gray[max(0, w.top - pad):w.top + w.height + pad, max(0, w.left - pad):w.left + w.width + pad])
-    sheet = np.full((sum(c.shape[0] + gap for c in crops) + gap, max(c.shape[1] for c in crops) + 2 * margin),
-                    255, dtype=np.uint8)
-    slots, y = [], gap
-    for j, c in enumerate(crops):
-        sheet[y:y + c.shape[0], margin:margin + c.shape[1]] = c
-        slots.append((y - gap // 2, y + c.shape[0] + gap // 2, j))
-        y += c.shape[0] + gap
+    pad = 15
+    crops = [gray[max(0, w.top - pad):w.top + w.height + pad, max(0, w.left - pad):w.left + w.width + pad]
+             for w in (words[k] for k in nums)]
+    sheet, slots = stack(crops, gap=40, margin=30)
     _, alt_words = _assign(tesseract_words(Image.fromarray(sheet), psm=11, lang="eng"), slots, len(nums))
     out = list(words)
     for j, k in enumerate(nums):
