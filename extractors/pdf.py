@@ -49,6 +49,25 @@ def _path_count(page) -> int:
     return n
 
 
+def _has_image(page) -> bool:
+    """Whether the page draws an image (at its top level or inside a form XObject): only such a
+    page can hold a scan. A page with a few characters and no image (a closing date, a blank
+    back page) has nothing for OCR to read."""
+    import pypdfium2.raw as raw
+
+    def walk(count, get, depth: int) -> bool:
+        for k in range(count):
+            obj = get(k)
+            kind = raw.FPDFPageObj_GetType(obj)
+            if kind == raw.FPDF_PAGEOBJ_IMAGE:
+                return True
+            if kind == raw.FPDF_PAGEOBJ_FORM and depth < 8 and walk(
+                    raw.FPDFFormObj_CountObjects(obj), lambda j, o=obj: raw.FPDFFormObj_GetObject(o, j), depth + 1):
+                return True
+        return False
+    return walk(raw.FPDFPage_CountObjects(page), lambda k: raw.FPDFPage_GetObject(page, k), 0)
+
+
 def _cell_text(t: str | None) -> str:
     if not t:
         return ""
@@ -170,7 +189,7 @@ def extract(path: Path, ocr: bool = True) -> Document:
             page = pdf[i]
             textpage = page.get_textpage()
             text = textpage.get_text_bounded()
-            if len(text.strip()) < MIN_CHARS_TEXT_PAGE:
+            if len(text.strip()) < MIN_CHARS_TEXT_PAGE and _has_image(page):
                 textless.append(i)
                 page_lines.append([])
                 continue
@@ -195,6 +214,8 @@ def extract(path: Path, ocr: bool = True) -> Document:
         pdf.close()
     if n == 0:
         raise ExtractionError("PDF has no pages / PDF 没有页面")
+    if not textless and not any(isinstance(x, Block) or x.strip() for items in page_lines for x in items):
+        raise ExtractionError(f"all {n} PDF pages are blank (no text, no images) / PDF 页面全部空白")
     meta: dict = {"table_pages": [p + 1 for p in table_pages],
                   "table_finder": {"vector": [p + 1 for p in vector_pages],
                                    "pdfplumber": [p + 1 for p in plumber_pages]}}

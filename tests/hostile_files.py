@@ -251,6 +251,7 @@ def build_hostile_folder(folder: Path) -> dict[str, Path]:
     f["good_pdf"] = write(folder / "good_c.pdf", pdf_bytes(good_report_text(3)))
     f["empty"] = write(folder / "empty.txt", b"")
     f["empty_pdf"] = write(folder / "empty.pdf", b"")
+    f["blank_pdf"] = write(folder / "blank.pdf", pdf_bytes("\n" * 100))   # three pages, nothing drawn
     full = pdf_bytes(good_report_text(4))
     f["truncated_pdf"] = write(folder / "truncated.pdf", full[: len(full) // 3])
     f["random_pdf"] = write(folder / "random.pdf", random_bytes(20_000))

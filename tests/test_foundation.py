@@ -62,6 +62,25 @@ def test_scanned_pdf_without_ocr_is_needs_ocr(seeds, monkeypatch):
     assert "OCR" in res["error"]
 
 
+def test_short_text_page_is_not_sent_to_ocr(tmp_path, monkeypatch):
+    """A text PDF whose last page holds only a date (under the 'no text layer' threshold) and no
+    image keeps that date and never starts OCR: only a page that draws an image can be a scan."""
+    from extractors import ocr
+    from tests.hostile_files import good_report_text, pdf_bytes
+    text = good_report_text(3)
+    body = text.count("\n") + 1
+    pdf = tmp_path / "dated.pdf"
+    pdf.write_bytes(pdf_bytes(text + "\n" * (45 - body % 45) + "2024年5月6日", lines_per_page=45))
+
+    def no_ocr(*a, **k):
+        raise AssertionError("OCR started for a page without an image")
+    monkeypatch.setattr(ocr, "ocr_pages", no_ocr)
+    monkeypatch.setattr(ocr, "available", lambda: True)
+    doc = extractors.extract(pdf)
+    assert doc.pages >= 2 and not doc.meta.get("ocr_pages")
+    assert doc.blocks[-1].text == "2024年5月6日" and doc.blocks[-1].page == doc.pages
+
+
 def _counts(db: Path) -> dict:
     con = duckdb.connect(str(db), read_only=True)
     try:

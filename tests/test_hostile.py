@@ -29,6 +29,7 @@ EXPECTED = {
     "good_pdf": ("ok", None),
     "empty": ("failed", "empty"),
     "empty_pdf": ("failed", "empty"),
+    "blank_pdf": ("failed", "blank"),
     "truncated_pdf": ("failed", "truncated or corrupt"),
     "random_pdf": ("failed", "not pdf, docx or text"),
     "docx_named_pdf": ("ok", None),
