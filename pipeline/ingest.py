@@ -16,8 +16,8 @@ from extractors import KNOWN_EXTS
 from warehouse.store import Warehouse
 
 from . import rules
-from .flow import VERSION, file_sha, warm_up
-from .runner import run_files
+from .flow import VERSION, file_sha
+from .runner import WorkerHost, run_files
 
 
 @dataclass
@@ -72,7 +72,13 @@ def ingest(paths: list[str | Path], db: str | Path, workers: int | None = None, 
     summary = Summary(run_id)
     t0 = time.perf_counter()
     files, other = find_files(paths)
-    wh = Warehouse(db, pipeline_version=VERSION)
+    # forked before the warehouse opens: workers never inherit the writer's memory
+    host = WorkerHost(workers=workers or os.cpu_count() or 1, timeout=timeout, mem_mb=mem_mb)
+    try:
+        wh = Warehouse(db, pipeline_version=VERSION)
+    except BaseException:
+        host.close()
+        raise
     try:
         for p in other:
             reason = ("path does not exist / 路径不存在" if not p.exists()
@@ -93,9 +99,8 @@ def ingest(paths: list[str | Path], db: str | Path, workers: int | None = None, 
                 summary.files += 1
             else:
                 todo.append(p)
-        warm_up()
         bar = _bar(len(todo), progress)
-        for res in run_files(todo, workers=workers or os.cpu_count() or 1, timeout=timeout, mem_mb=mem_mb):
+        for res in run_files(todo, host=host):
             try:
                 wh.write(res, run_id, document_text=res.get("text"))
             except duckdb.Error as e:
@@ -114,8 +119,10 @@ def ingest(paths: list[str | Path], db: str | Path, workers: int | None = None, 
                 bar.set_postfix(pages=summary.pages, failed=summary.files - summary.status["ok"] - summary.status["skipped"])
         if bar is not None:
             bar.close()
+        host.close()
         refresh_corpus_findings(wh)
     finally:
+        host.close()
         wh.close()
     summary.seconds = time.perf_counter() - t0
     return summary
@@ -124,6 +131,8 @@ def ingest(paths: list[str | Path], db: str | Path, workers: int | None = None, 
 def refresh_corpus_findings(wh: Warehouse) -> None:
     # corpus-wide derived data first: renditions of one report (views and corpus rules count each
     # report once) and problem categories clustered across the corpus
+    import jieba
+    jieba.setLogLevel(60)       # the writer loads jieba only now (workers had it): no banner on stderr
     from . import dedupe, taxonomy
     dedupe.refresh_groups(wh.con)
     taxonomy.refresh_categories(wh.con)

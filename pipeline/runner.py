@@ -1,6 +1,11 @@
 """Run ``process_file`` over many files: each file in its own forked worker, at most N at once,
 each under a time and memory limit. A file that runs over is killed and reported, the rest go on.
-Results are yielded as they finish, for the single writer."""
+Results are yielded as they finish, for the single writer.
+
+Workers fork from a ``WorkerHost``: a small process forked before the warehouse is opened, which
+loads the dictionaries once and schedules the workers. Forked from the writer instead, every
+worker would inherit the writer's memory, and that grows with the warehouse (DuckDB buffers,
+rows written): worker memory would grow with corpus size."""
 from __future__ import annotations
 
 import multiprocessing as mp
@@ -60,8 +65,11 @@ def _failed(path: str, reason: str, status: str = "failed", seconds: float = 0.0
 
 
 def run_files(paths: Iterable[Path], workers: int = 1, timeout: float = 300.0,
-              mem_mb: int | None = 4096, isolate: bool = True) -> Iterator[dict]:
+              mem_mb: int | None = 4096, isolate: bool = True, host: "WorkerHost | None" = None) -> Iterator[dict]:
     paths = [str(p) for p in paths]
+    if host is not None:
+        yield from host.run(paths)
+        return
     if not isolate:
         for p in paths:
             yield process_file(p)
@@ -101,3 +109,80 @@ def run_files(paths: Iterable[Path], workers: int = 1, timeout: float = 300.0,
                 del active[conn]
                 yield _failed(p, f"took longer than {timeout:.0f} s, stopped / 处理超时（{timeout:.0f} 秒），已跳过",
                               status="skipped", seconds=now - t0)
+
+
+class WorkerHost:
+    """``with WorkerHost(workers, timeout, mem_mb) as host: for res in host.run(paths): …``
+
+    Create it before opening the warehouse. If the host itself dies, every file it had not
+    answered for is reported failed (the writer logs them; a re-run picks them up)."""
+
+    def __init__(self, workers: int = 1, timeout: float = 300.0, mem_mb: int | None = 4096):
+        ctx = mp.get_context("fork")
+        self._conn, child_conn = ctx.Pipe(duplex=True)
+        # not a daemon: a daemonic process may not start the worker processes
+        self._proc = ctx.Process(target=_host_main, args=(child_conn, workers, timeout, mem_mb), name="jixiao-host")
+        self._proc.start()
+        child_conn.close()
+
+    def run(self, paths: Iterable[str | Path]) -> Iterator[dict]:
+        todo = [str(p) for p in paths]
+        if not todo:
+            return
+        waiting = set(todo)
+        try:
+            self._conn.send(todo)
+            while True:
+                data = self._conn.recv_bytes()
+                if not data:        # the host's end-of-batch mark
+                    break
+                res = pickle.loads(data)
+                waiting.discard(res["source_path"])
+                yield res
+        except (EOFError, OSError, pickle.UnpicklingError):
+            pass
+        for p in todo:
+            if p in waiting:
+                yield _failed(p, "the worker host process ended unexpectedly; run ingest again to retry this file "
+                                 "/ 处理进程意外退出，请重新运行 ingest 重试该文件")
+
+    def close(self) -> None:
+        if self._conn.closed:
+            return
+        try:
+            self._conn.send(None)
+        except (OSError, ValueError):
+            pass
+        self._conn.close()
+        self._proc.join(10)
+        if self._proc.is_alive():
+            self._proc.kill()
+            self._proc.join(5)
+
+    def __enter__(self) -> "WorkerHost":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _host_main(conn, workers: int, timeout: float, mem_mb: int | None) -> None:
+    from .flow import warm_up
+    code = 0
+    try:
+        warm_up()
+        while True:
+            try:
+                todo = conn.recv()
+            except EOFError:
+                break
+            if todo is None:
+                break
+            for res in run_files(todo, workers=workers, timeout=timeout, mem_mb=mem_mb):
+                conn.send_bytes(pickle.dumps(res, protocol=pickle.HIGHEST_PROTOCOL))
+            conn.send_bytes(b"")
+    except (KeyboardInterrupt, BrokenPipeError, EOFError):
+        code = 1
+    finally:
+        conn.close()
+        os._exit(code)
