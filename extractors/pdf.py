@@ -214,7 +214,7 @@ def extract(path: Path, ocr: bool = True) -> Document:
         pdf.close()
     if n == 0:
         raise ExtractionError("PDF has no pages / PDF 没有页面")
-    if not textless and not any(isinstance(x, Block) or x.strip() for items in page_lines for x in items):
+    if not textless and not plumber_pages and not any(isinstance(x, Block) or x.strip() for items in page_lines for x in items):
         raise ExtractionError(f"all {n} PDF pages are blank (no text, no images) / PDF 页面全部空白")
     meta: dict = {"table_pages": [p + 1 for p in table_pages],
                   "table_finder": {"vector": [p + 1 for p in vector_pages],

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections import Counter
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -22,6 +23,7 @@ N_HASH = 32            # MinHash functions
 BANDS = 8              # LSH bands (N_HASH / BANDS rows each): pairs with Jaccard ≳ 0.6 meet
 COMPARE_CHARS = 20000  # reduced-text prefix compared by rapidfuzz (OCR adds letterheads: compare whole texts)
 MIN_SIMILARITY = 90.0  # rapidfuzz ratio (0–100) to call two texts one report
+STREAM_ROWS = 256      # texts read from the warehouse at a time
 FORMAT_RANK = {"docx": 0, "txt": 1, "md": 1, "pdf": 2}
 
 _PAGE_MARKS = re.compile(r"第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|-\s*\d+\s*-|\[bookmark:[^\]]*\]")
@@ -57,9 +59,19 @@ def _rank(item: dict) -> tuple:
             -(item.get("text_chars") or 0), item["doc_id"])
 
 
-def group_reports(items: list[dict]) -> dict[str, tuple[str, bool, float]]:
-    """items: {doc_id, text, content_key?, fiscal_year?, county?, completeness?, source_format?, text_chars?}
-    → {doc_id: (group_id, is_primary, similarity to the primary)}; group_id is the primary's doc_id."""
+def signature(text: str | None) -> np.ndarray | None:
+    """MinHash of the reduced text's prefix; None when there is too little text to judge."""
+    r = reduce_text(text)[:COMPARE_CHARS]
+    return minhash(r) if len(r) >= 50 else None
+
+
+def group_reports(items: list[dict], reduced_of=None) -> dict[str, tuple[str, bool, float]]:
+    """items: {doc_id, text | sig, content_key?, fiscal_year?, county?, completeness?, source_format?, text_chars?}
+    → {doc_id: (group_id, is_primary, similarity to the primary)}; group_id is the primary's doc_id.
+
+    Items may carry their ``sig`` (``signature``) instead of their text; ``reduced_of(doc_ids)``
+    then returns {doc_id: reduced text prefix} for just the documents that need comparing, so the
+    whole corpus's text is never held at once."""
     items = sorted(items, key=lambda it: it["doc_id"])
     parent = list(range(len(items)))
 
@@ -74,7 +86,6 @@ def group_reports(items: list[dict]) -> dict[str, tuple[str, bool, float]]:
         if ri != rj:
             parent[max(ri, rj)] = min(ri, rj)
 
-    reduced = [reduce_text(it.get("text"))[:COMPARE_CHARS] for it in items]
     by_key: dict[str, int] = {}
     for i, it in enumerate(items):
         key = it.get("content_key")
@@ -84,22 +95,24 @@ def group_reports(items: list[dict]) -> dict[str, tuple[str, bool, float]]:
             by_key.setdefault(key, i)
     buckets: dict[tuple, list[int]] = {}
     rows = N_HASH // BANDS
-    for i, r in enumerate(reduced):
-        if len(r) < 50:          # too little text to judge; stays alone unless content_key says otherwise
+    for i, it in enumerate(items):
+        sig = it["sig"] if "sig" in it else signature(it.get("text"))
+        if sig is None:          # too little text to judge; stays alone unless content_key says otherwise
             continue
-        sig = minhash(r)
         for b in range(BANDS):
             buckets.setdefault((b, *sig[b * rows:(b + 1) * rows].tolist()), []).append(i)
-    checked: set[tuple[int, int]] = set()
-    for members in buckets.values():
-        for x in range(len(members)):
-            for y in range(x + 1, len(members)):
-                i, j = members[x], members[y]
-                if (i, j) in checked or find(i) == find(j):
-                    continue
-                checked.add((i, j))
-                if _compatible(items[i], items[j]) and fuzz.ratio(reduced[i], reduced[j]) >= MIN_SIMILARITY:
-                    union(i, j)
+    pairs = sorted({(m[x], m[y]) for m in buckets.values() for x in range(len(m)) for y in range(x + 1, len(m))})
+    # only documents in a candidate pair or a content_key group are ever compared: fetch just those
+    keyed = Counter(find(i) for i in range(len(items)))
+    need = {i for p in pairs for i in p} | {i for i in range(len(items)) if keyed[find(i)] > 1}
+    if reduced_of is None:
+        reduced = {i: reduce_text(items[i].get("text"))[:COMPARE_CHARS] for i in need}
+    else:
+        got = reduced_of([items[i]["doc_id"] for i in sorted(need)])
+        reduced = {i: got.get(items[i]["doc_id"], "") for i in need}
+    for i, j in pairs:
+        if find(i) != find(j) and _compatible(items[i], items[j]) and fuzz.ratio(reduced[i], reduced[j]) >= MIN_SIMILARITY:
+            union(i, j)
     groups: dict[int, list[int]] = {}
     for i in range(len(items)):
         groups.setdefault(find(i), []).append(i)
@@ -119,18 +132,36 @@ _COMPLETENESS_FIELDS = ("province", "city", "county", "fiscal_year", "total_scor
                         "satisfaction_pct", "evaluator", "subject", "report_date", "programme")
 
 
+def _stream(con, sql: str, params=None):
+    cur = con.execute(sql, params or [])
+    while batch := cur.fetchmany(STREAM_ROWS):
+        yield from batch
+
+
 def refresh_groups(con) -> int:
     """Recompute ``report_groups`` for the whole warehouse; returns the number of reports that
     have more than one rendition."""
     filled = " + ".join(f"(r.{c} IS NOT NULL)::INT" for c in _COMPLETENESS_FIELDS)
     cur = con.execute(f"""
-        SELECT r.doc_id, t.text, r.content_key, r.fiscal_year, r.county, r.source_format, r.text_chars, r.ocr_pages,
+        SELECT r.doc_id, r.content_key, r.fiscal_year, r.county, r.source_format, r.text_chars, r.ocr_pages,
                {filled} + (SELECT count(*) FROM indicators i WHERE i.doc_id = r.doc_id)
                         + (SELECT count(*) FROM problems p WHERE p.doc_id = r.doc_id) AS completeness
-        FROM reports r LEFT JOIN doc_text t USING (doc_id)""")
+        FROM reports r""")
     cols = [d[0] for d in cur.description]
-    items = [dict(zip(cols, row)) for row in cur.fetchall()]
-    groups = group_reports(items)
+    items = {row[0]: dict(zip(cols, row), sig=None) for row in cur.fetchall()}
+    # texts streamed straight from a scan (a join would hold every text in its hash table): only
+    # the signatures are kept
+    for doc_id, text in _stream(con, "SELECT doc_id, text FROM doc_text WHERE doc_id IN (SELECT doc_id FROM reports)"):
+        items[doc_id]["sig"] = signature(text)
+
+    def reduced_of(doc_ids: list[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for k in range(0, len(doc_ids), STREAM_ROWS):
+            for d, text in con.execute("SELECT doc_id, text FROM doc_text WHERE doc_id IN (SELECT unnest(?))",
+                                       [doc_ids[k:k + STREAM_ROWS]]).fetchall():
+                out[d] = reduce_text(text)[:COMPARE_CHARS]
+        return out
+    groups = group_reports(list(items.values()), reduced_of)
     con.execute("BEGIN")
     try:
         con.execute("DELETE FROM report_groups")
