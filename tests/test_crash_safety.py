@@ -69,10 +69,25 @@ def count(db: Path, sql: str) -> int:
         con.close()
 
 
+def _processes_with(arg: str) -> list[int]:
+    """pids whose command line holds ``arg``."""
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if arg.encode() in (d / "cmdline").read_bytes().split(b"\0"):
+                    out.append(int(d.name))
+            except OSError:
+                pass
+    return out
+
+
 def start_and_kill(folder: Path, db: Path, after: int) -> int:
-    """Start an ingest, SIGKILL it once its progress shows ``after`` more files done; the count seen."""
+    """Start an ingest (writing batches of 4), SIGKILL it once its progress shows ``after`` files
+    stored; the count seen."""
     proc = subprocess.Popen(cli("ingest", str(folder), "--db", str(db), "--workers", "1", "--progress"),
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env=dict(os.environ, JIXIAO_WRITE_BATCH="4"))
     seen, buf = 0, b""
     deadline = time.monotonic() + 120
     try:
@@ -81,9 +96,9 @@ def start_and_kill(folder: Path, db: Path, after: int) -> int:
             if not r:
                 continue
             buf += os.read(proc.stderr.fileno(), 65536)
-            m = re.findall(rb"(\d+)/(\d+)", buf[-400:])
+            m = re.findall(rb"stored=(\d+)", buf[-400:])
             if m:
-                seen = int(m[-1][0])
+                seen = int(m[-1])
             if seen >= after:
                 proc.send_signal(signal.SIGKILL)
                 break
@@ -105,6 +120,12 @@ def test_sigkill_mid_run_then_rerun_equals_clean_run(tmp_path):
     db = tmp_path / "crash.duckdb"
     seen = start_and_kill(folder, db, after=8)
     assert 8 <= seen < N_REPORTS, "the first ingest must be killed mid-run"
+    # its worker host and workers (forks: same command line) notice the writer is gone and end,
+    # at the latest after the file in hand; none is left waiting for work
+    deadline = time.monotonic() + 90
+    while _processes_with(str(db)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not _processes_with(str(db)), "processes of the killed ingest are still running"
     stored = count(db, "SELECT count(*) FROM reports")
     assert 0 < stored < N_REPORTS                     # it really stopped half way
     ingest([folder], db, workers=2, progress=False)   # the re-run

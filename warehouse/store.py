@@ -24,6 +24,8 @@ DETAIL_TABLES = {
     "targets": ("targets", ["name", "direction", "target_text", "target_value", "actual_text", "actual_value", "unit", "status", "page", "evidence"]),
 }
 FINDING_COLS = ["doc_id", "rule_id", "severity", "message", "expected", "actual", "evidence", "page"]
+LOG_COLS = ["run_id", "source_path", "doc_id", "status", "error", "seconds", "file_sha", "pages"]
+PROVENANCE_COLS = ["doc_id", "field", "page", "start_char", "end_char", "text"]
 PER_DOC_TABLES = ["reports", "indicators", "problems", "recommendations", "findings", "fund_sources",
                   "expense_details", "targets", "provenance", "doc_text"]
 
@@ -94,16 +96,27 @@ class Warehouse:
 
     def write(self, result: dict, run_id: str, document_text: str | None = None) -> None:
         """Store one file's result: its report rows (replacing any earlier version) and its log row."""
-        rec = result.get("record")
+        self.write_many([dict(result, text=document_text)], run_id)
+
+    def write_many(self, results: list[dict], run_id: str) -> None:
+        """Store a batch of results (``text``: the document text, if any) in one transaction: each
+        report replaced whole (earlier rows deleted, new ones inserted), one ingest_log row per
+        result. A crash leaves none of the batch behind; when the warehouse refuses a value the whole
+        batch is rolled back and the error raised (the caller then writes file by file to find and log
+        the file at fault)."""
+        ok = [r for r in results if r.get("record") is not None and r["status"] == "ok"]
+        stored = {r["record"]["doc_id"]: r for r in ok}     # the same text twice in one batch: the later file's rows
         con = self.con
         con.execute("BEGIN")
         try:
-            if rec is not None and result["status"] == "ok":
-                self._replace_report(rec, result, document_text)
-            con.execute("INSERT INTO ingest_log (run_id, source_path, doc_id, status, error, seconds, file_sha, pages) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        [run_id, result["source_path"], result.get("doc_id"), result["status"], result.get("error"),
-                         result.get("seconds"), result.get("file_sha"), result.get("pages")])
+            if stored:
+                self._replace_reports(list(stored.values()))
+            # every file is remembered by its bytes, also a second file with the same text
+            self._insert("documents", ["file_sha", "doc_id", "source_path", "source_format", "pages"],
+                         [[r.get("file_sha"), r["record"]["doc_id"], r["source_path"], r["record"].get("source_format"),
+                           r["record"].get("pages")] for r in ok], replace=True)
+            self._insert("ingest_log", LOG_COLS, [[run_id, r["source_path"], r.get("doc_id"), r["status"], r.get("error"),
+                                                   r.get("seconds"), r.get("file_sha"), r.get("pages")] for r in results])
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
@@ -114,37 +127,53 @@ class Warehouse:
         self.con.execute("INSERT INTO ingest_log (run_id, source_path, doc_id, status, error, seconds, file_sha) "
                          "VALUES (?, ?, ?, ?, ?, ?, ?)", [run_id, source_path, doc_id, status, error, seconds, file_sha])
 
-    def _replace_report(self, rec: dict, result: dict, text: str | None) -> None:
-        con, doc_id = self.con, rec["doc_id"]
-        for t in PER_DOC_TABLES:
-            con.execute(f"DELETE FROM {t} WHERE doc_id = ?", [doc_id])
-        row = {k: rec.get(k) for k in self._report_cols if k in rec}
-        row["pipeline_version"] = self.version
-        if isinstance(row.get("report_date"), str):
-            try:
-                dt.date.fromisoformat(row["report_date"])
-            except ValueError:
-                row["report_date"] = None
-        cols = list(row)
-        con.execute(f"INSERT INTO reports ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                    [row[c] for c in cols])
+    def _replace_reports(self, results: list[dict]) -> None:
+        con = self.con
+        recs = [r["record"] for r in results]
+        # rows of a report are only ever written together with its reports row (one transaction):
+        # only doc_ids already in reports (a primary-key lookup) have rows to delete
+        old = [r[0] for r in con.execute("SELECT doc_id FROM reports WHERE doc_id IN (SELECT unnest(?))",
+                                         [[rec["doc_id"] for rec in recs]]).fetchall()]
+        if old:
+            for t in PER_DOC_TABLES:
+                con.execute(f"DELETE FROM {t} WHERE doc_id IN (SELECT unnest(?))", [old])
+        cols = [c for c in self._report_cols if c != "pipeline_version" and any(c in rec for rec in recs)]
+        rows = []
+        for rec in recs:
+            row = [rec.get(c) for c in cols] + [self.version]
+            if "report_date" in cols and isinstance(rec.get("report_date"), str):
+                try:
+                    dt.date.fromisoformat(rec["report_date"])
+                except ValueError:
+                    row[cols.index("report_date")] = None
+            rows.append(row)
+        self._insert("reports", cols + ["pipeline_version"], rows)
         for key, (table, tcols) in DETAIL_TABLES.items():
-            rows = [[doc_id, i + 1] + [item.get(c) for c in tcols] for i, item in enumerate(rec.get(key) or [])]
-            if rows:
-                con.executemany(f"INSERT INTO {table} (doc_id, seq, {', '.join(tcols)}) VALUES "
-                                f"({', '.join('?' * (len(tcols) + 2))})", rows)
-        fnd = [[doc_id] + [f.get(c) for c in FINDING_COLS[1:]] for f in result.get("findings") or []]
-        if fnd:
-            con.executemany(f"INSERT INTO findings ({', '.join(FINDING_COLS)}) VALUES ({', '.join('?' * len(FINDING_COLS))})", fnd)
-        prov = [[doc_id, f, p.get("page"), p.get("start"), p.get("end"), p.get("text")]
-                for f, p in (rec.get("provenance") or {}).items()]
-        if prov:
-            con.executemany("INSERT INTO provenance VALUES (?, ?, ?, ?, ?, ?)", prov)
-        if text is not None:
-            con.execute("INSERT INTO doc_text VALUES (?, ?)", [doc_id, text])
-        con.execute("INSERT OR REPLACE INTO documents (file_sha, doc_id, source_path, source_format, pages) "
-                    "VALUES (?, ?, ?, ?, ?)", [result.get("file_sha"), doc_id, result["source_path"],
-                                               rec.get("source_format"), rec.get("pages")])
+            self._insert(table, ["doc_id", "seq"] + tcols,
+                         [[rec["doc_id"], i + 1] + [item.get(c) for c in tcols]
+                          for rec in recs for i, item in enumerate(rec.get(key) or [])])
+        self._insert("findings", FINDING_COLS, [[rec["doc_id"]] + [f.get(c) for c in FINDING_COLS[1:]]
+                                                for rec, res in zip(recs, results) for f in res.get("findings") or []])
+        self._insert("provenance", PROVENANCE_COLS,
+                     [[rec["doc_id"], f, p.get("page"), p.get("start"), p.get("end"), p.get("text")]
+                      for rec in recs for f, p in (rec.get("provenance") or {}).items()])
+        self._insert("doc_text", ["doc_id", "text"],
+                     [[rec["doc_id"], res["text"]] for rec, res in zip(recs, results) if res.get("text") is not None])
+
+    def _insert(self, table: str, cols: list[str], rows: list[list], replace: bool = False) -> None:
+        """Rows through a DataFrame (object columns: None stays NULL, never NaN): one statement per
+        table and batch. ``executemany`` ran the statement once per row — most of the writer's time,
+        taken from the workers on the same cores."""
+        if not rows:
+            return
+        import pandas as pd
+        frame = pd.DataFrame(rows, columns=cols, dtype=object)
+        self.con.register("_jixiao_rows", frame)
+        try:
+            self.con.execute(f"INSERT {'OR REPLACE ' if replace else ''}INTO {table} ({', '.join(cols)}) "
+                             "SELECT * FROM _jixiao_rows")
+        finally:
+            self.con.unregister("_jixiao_rows")
 
     def replace_corpus_findings(self, rule_ids: list[str], findings: list[dict]) -> None:
         """Corpus-level rules are re-run over the whole warehouse after each ingest."""
@@ -153,9 +182,7 @@ class Warehouse:
         try:
             if rule_ids:
                 con.execute(f"DELETE FROM findings WHERE rule_id IN ({', '.join('?' * len(rule_ids))})", rule_ids)
-            rows = [[f.get(c) for c in FINDING_COLS] for f in findings]
-            if rows:
-                con.executemany(f"INSERT INTO findings ({', '.join(FINDING_COLS)}) VALUES ({', '.join('?' * len(FINDING_COLS))})", rows)
+            self._insert("findings", FINDING_COLS, [[f.get(c) for c in FINDING_COLS] for f in findings])
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
