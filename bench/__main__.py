@@ -96,7 +96,7 @@ def run_ingest(folder: Path, workers: int, tag: str) -> dict:
     if proc.returncode != 0:
         log(f"ingest exited {proc.returncode}: {err.strip()[-800:]}")
     return {"db": db, "wall_s": round(wall, 3), "cpu_s": round(cpu, 1), "cores_used": round(cpu / wall, 2),
-            "peak_rss_mb": round(sampler.peak_mb, 1),
+            "peak_rss_mb": round(sampler.peak_mb, 1), "peak_writer_rss_mb": round(sampler.root_peak_mb, 1),
             "returncode": proc.returncode, "stdout_tail": out.strip().splitlines()[:1]}
 
 
@@ -152,7 +152,7 @@ def summarise(n: int, workers: int, run: dict, data: dict, truths: dict[str, dic
     return {"n": n, "workers": workers, "wall_s": wall, "docs": len(truths), "status": status,
             "pages": pages, "docs_per_s": round(n / wall, 3), "pages_per_s": round(pages / wall, 2),
             "s_per_doc_wall": round(wall / n, 4), "s_per_doc_worker": round(worker_s / max(n, 1), 4),
-            "peak_rss_mb": run["peak_rss_mb"], "cpu_s": run["cpu_s"], "cores_used": run["cores_used"],
+            "peak_rss_mb": run["peak_rss_mb"], "peak_writer_rss_mb": run["peak_writer_rss_mb"], "cpu_s": run["cpu_s"], "cores_used": run["cores_used"],
             "per_format": per_fmt, "returncode": run["returncode"]}
 
 
@@ -350,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
         "docs_per_s": big["docs_per_s"],
         "pages_per_s": big["pages_per_s"],
         "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+        "peak_rss_mb_by_size": {str(r["n"]): r["peak_rss_mb"] for r in runs if r["workers"] == a.workers},
+        "memory_growth": round(big["peak_rss_mb"] / small["peak_rss_mb"], 3) if small["peak_rss_mb"] else None,
         "per_doc_time_growth": round(big["s_per_doc_wall"] / small["s_per_doc_wall"], 3),
         "per_doc_time_growth_sizes": [sizes[0], n_big],
         "per_doc_time_growth_worker_s": (round(big["s_per_doc_worker"] / small["s_per_doc_worker"], 3)
@@ -371,7 +373,8 @@ def main(argv: list[str] | None = None) -> int:
         "total_s": round(time.perf_counter() - t_all, 1),
         "notes": ["pdf_ingest_pages_per_s = PDF pages ÷ worker seconds spent on PDFs (one core), from ingest_log",
                   "pages of TXT/DOCX are the generator's estimate (650 characters a page)",
-                  "peak_rss_mb: whole ingest process tree, sampled every 0.1 s from /proc",
+                  "peak_rss_mb: whole ingest process tree, sampled every 0.1 s from /proc (forked workers' shared "
+                  "pages are counted in each); memory_growth = peak at the largest size ÷ peak at the smallest",
                   "wall times include the ingest command's start-up (imports, warm-up)",
                   "scanned: image-only copies (150 dpi grayscale) of the shortest generated PDFs; "
                   "cores_used = CPU seconds of the ingest and its tesseract processes ÷ wall seconds"],
@@ -385,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     log(f"wrote {out} in {res['total_s']} s")
     print(json.dumps({k: res[k] for k in ("docs_per_s", "pages_per_s", "peak_rss_mb", "per_doc_time_growth",
                                           "baseline_pypdfium2_text_pages_per_s", "baseline_pdfplumber_text_pages_per_s",
-                                          "pdf_ingest_pages_per_s", "ocr_s_per_scanned_page",
+                                          "pdf_ingest_pages_per_s", "memory_growth", "ocr_s_per_scanned_page",
                                           "ocr_cpu_s_per_scanned_page", "workers_speedup", "field_accuracy",
                                           "planted_recall", "planted_precision")}, ensure_ascii=False, indent=1))
     return 0

@@ -50,6 +50,7 @@ class PeakSampler:
 
     def __init__(self, pid: int, interval: float = 0.1):
         self.pid, self.interval, self.peak_mb = pid, interval, 0.0
+        self.root_peak_mb = 0.0     # the root process alone (for ingest: the writer)
         self._stop = threading.Event()
         self._t = threading.Thread(target=self._run, daemon=True)
 
@@ -57,6 +58,7 @@ class PeakSampler:
         while not self._stop.is_set():
             if os.path.exists(f"/proc/{self.pid}"):
                 self.peak_mb = max(self.peak_mb, tree_rss_mb(self.pid))
+                self.root_peak_mb = max(self.root_peak_mb, _rss_kb(self.pid) / 1024)
             self._stop.wait(self.interval)
 
     def __enter__(self) -> "PeakSampler":
