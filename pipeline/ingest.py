@@ -86,25 +86,23 @@ def ingest(paths: list[str | Path], db: str | Path, workers: int | None = None, 
         host.close()
         raise
     try:
+        logged: list[dict] = []       # files not read this run: one log row each, written together
         for p in other:
             reason = ("path does not exist / 路径不存在" if not p.exists()
                       else f"not a report type ({p.suffix or 'no extension'}); PDF, DOCX, TXT and MD are read "
                            "/ 非报告文件类型，已跳过")
-            wh.log_only(run_id, str(p), "skipped", reason)
-            summary.status["skipped"] += 1
-            summary.files += 1
-            summary.problems.append((str(p), "skipped", reason))
+            logged.append({"source_path": str(p), "status": "skipped", "error": reason})
         todo = []
+        shas = {p: file_sha(p) for p in files}
+        known = {} if force else wh.known_files(list(shas.values()))
         for p in files:
-            sha = file_sha(p)
-            known = None if force else wh.known_file(sha, str(p))
-            if known:
-                wh.log_only(run_id, str(p), "skipped", "unchanged since the last ingest (same bytes) / 文件未变化，已跳过",
-                            doc_id=known, file_sha=sha)
-                summary.status["skipped"] += 1
-                summary.files += 1
+            if shas[p] in known:
+                logged.append({"source_path": str(p), "status": "skipped", "doc_id": known[shas[p]], "file_sha": shas[p], "unchanged": True,
+                               "error": "unchanged since the last ingest (same bytes) / 文件未变化，已跳过"})
             else:
                 todo.append(p)
+        for k in range(0, len(logged), 1000):
+            _store(wh, logged[k:k + 1000], run_id, summary)
         bar = _bar(len(todo), progress)
         batch: list[dict] = []
         started = time.monotonic()
@@ -122,7 +120,7 @@ def ingest(paths: list[str | Path], db: str | Path, workers: int | None = None, 
         if bar is not None:
             bar.close()
         host.close()
-        refresh_corpus_findings(wh)
+        refresh_corpus_findings(wh, only_if_changed=True)
     finally:
         host.close()
         wh.close()
@@ -154,11 +152,22 @@ def _store(wh: Warehouse, batch: list[dict], run_id: str, summary: Summary) -> N
         summary.files += 1
         summary.pages += res.get("pages") or 0
         summary.status[res["status"]] += 1
-        if res["status"] != "ok":
+        if res["status"] != "ok" and not res.get("unchanged"):     # an unchanged file is no problem
             summary.problems.append((res["source_path"], res["status"], res.get("error")))
 
 
-def refresh_corpus_findings(wh: Warehouse) -> None:
+def refresh_corpus_findings(wh: Warehouse, only_if_changed: bool = False) -> bool:
+    """Re-run the corpus-level passes over the whole warehouse; with ``only_if_changed`` only when the
+    stored reports (or the pipeline) differ from the last time they ran. Returns whether they ran."""
+    digest = wh.corpus_digest(f"{VERSION}:{','.join(sorted(rules.REGISTRY))}")
+    if only_if_changed and wh.state("corpus_passes") == digest:
+        return False
+    _corpus_passes(wh)
+    wh.set_state("corpus_passes", digest)
+    return True
+
+
+def _corpus_passes(wh: Warehouse) -> None:
     # corpus-wide derived data first: renditions of one report (views and corpus rules count each
     # report once) and problem categories clustered across the corpus
     import jieba

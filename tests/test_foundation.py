@@ -16,6 +16,7 @@ from pipeline import ingest
 from pipeline.flow import process_file
 from pipeline.record.indicators import columns_table, rows_table
 from tests.conftest import ROOT
+from tests.hostile_files import good_report_text
 
 
 def _level1_rows(path: Path) -> list[tuple]:
@@ -66,7 +67,7 @@ def test_short_text_page_is_not_sent_to_ocr(tmp_path, monkeypatch):
     """A text PDF whose last page holds only a date (under the 'no text layer' threshold) and no
     image keeps that date and never starts OCR: only a page that draws an image can be a scan."""
     from extractors import ocr
-    from tests.hostile_files import good_report_text, pdf_bytes
+    from tests.hostile_files import pdf_bytes
     text = good_report_text(3)
     body = text.count("\n") + 1
     pdf = tmp_path / "dated.pdf"
@@ -103,6 +104,29 @@ def test_ingest_twice_changes_nothing(tmp_path, samples):
                            "(select run_id from ingest_log order by logged_at desc limit 1) group by 1").fetchall()
     con.close()
     assert dict(statuses).keys() == {"skipped"}
+
+
+def test_corpus_passes_run_only_when_the_reports_change(tmp_path, samples, monkeypatch):
+    """The corpus passes (groups, categories, corpus rules) read the whole warehouse: a re-run where
+    every file is unchanged skips them; a new report, or a crash before they ran, brings them back."""
+    import shutil
+    folder = tmp_path / "in"
+    shutil.copytree(samples, folder)
+    db = tmp_path / "w.duckdb"
+    ingest.ingest([folder], db, workers=1, progress=False)
+    ran = []
+    real = ingest._corpus_passes
+    monkeypatch.setattr(ingest, "_corpus_passes", lambda wh: (ran.append(1), real(wh)))
+    ingest.ingest([folder], db, workers=1, progress=False)
+    assert ran == []
+    (folder / "new.txt").write_text(good_report_text(77), encoding="utf-8")
+    ingest.ingest([folder], db, workers=1, progress=False)
+    assert ran == [1]
+    con = duckdb.connect(str(db))                 # as if the last run had died before its passes
+    con.execute("DELETE FROM corpus_state")
+    con.close()
+    ingest.ingest([folder], db, workers=1, progress=False)
+    assert ran == [1, 1]
 
 
 LAYERS = {"extractors": {"pipeline", "warehouse", "corpus", "bench"},

@@ -85,14 +85,36 @@ class Warehouse:
     def close(self) -> None:
         self.con.close()
 
-    def known_file(self, file_sha: str | None, source_path: str) -> str | None:
+    def known_file(self, file_sha: str | None, source_path: str = "") -> str | None:
         """doc_id of a file already stored with these bytes by this pipeline version, else None."""
-        if not file_sha:
-            return None
-        row = self.con.execute(
-            "SELECT d.doc_id FROM documents d JOIN reports r USING (doc_id) WHERE d.file_sha = ? "
-            "AND r.pipeline_version = ? LIMIT 1", [file_sha, self.version]).fetchone()
+        return self.known_files([file_sha]).get(file_sha) if file_sha else None
+
+    def known_files(self, shas: list[str | None], chunk: int = 1000) -> dict[str, str]:
+        """{file_sha: doc_id} for the files already stored with these bytes by this pipeline version
+        (one query per thousand files, not one per file)."""
+        out: dict[str, str] = {}
+        want = sorted({s for s in shas if s})
+        for k in range(0, len(want), chunk):
+            for sha, doc_id in self.con.execute(
+                    "SELECT d.file_sha, min(d.doc_id) FROM documents d JOIN reports r USING (doc_id) "
+                    "WHERE d.file_sha IN (SELECT unnest(?)) AND r.pipeline_version = ? GROUP BY 1",
+                    [want[k:k + chunk], self.version]).fetchall():
+                out[sha] = doc_id
+        return out
+
+    def corpus_digest(self, extra: str = "") -> str:
+        """A digest of the stored reports (doc_id and pipeline version of each) and ``extra``."""
+        row = self.con.execute("SELECT count(*), md5(coalesce(string_agg(doc_id || ':' || coalesce(pipeline_version, ''), ',' "
+                               "ORDER BY doc_id), '')) FROM reports").fetchone()
+        return f"{row[0]}:{row[1]}:{extra}"
+
+    def state(self, key: str) -> str | None:
+        row = self.con.execute("SELECT value FROM corpus_state WHERE key = ?", [key]).fetchone()
         return row[0] if row else None
+
+    def set_state(self, key: str, value: str) -> None:
+        self.con.execute("INSERT OR REPLACE INTO corpus_state (key, value, updated_at) VALUES (?, ?, current_timestamp)",
+                         [key, value])
 
     def write(self, result: dict, run_id: str, document_text: str | None = None) -> None:
         """Store one file's result: its report rows (replacing any earlier version) and its log row."""
@@ -124,8 +146,8 @@ class Warehouse:
 
     def log_only(self, run_id: str, source_path: str, status: str, error: str | None, doc_id: str | None = None,
                  file_sha: str | None = None, seconds: float = 0.0) -> None:
-        self.con.execute("INSERT INTO ingest_log (run_id, source_path, doc_id, status, error, seconds, file_sha) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?)", [run_id, source_path, doc_id, status, error, seconds, file_sha])
+        self.write_many([{"source_path": source_path, "status": status, "error": error, "doc_id": doc_id,
+                          "file_sha": file_sha, "seconds": seconds}], run_id)
 
     def _replace_reports(self, results: list[dict]) -> None:
         con = self.con
