@@ -20,7 +20,7 @@ from tests.hostile_files import docx_bytes, good_report_text, write
 ROOT = Path(__file__).resolve().parents[1]
 N_REPORTS = 30
 N_RACE = 10
-IGNORED_COLS = {"run_id", "seconds", "ingested_at", "first_seen", "logged_at", "applied_at"}
+IGNORED_COLS = {"run_id", "seconds", "ingested_at", "first_seen", "logged_at", "applied_at", "updated_at"}
 
 
 def make_corpus(folder: Path, n: int = N_REPORTS) -> list[Path]:

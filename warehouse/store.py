@@ -7,6 +7,7 @@ hash in ``documents``; ``ingest_log`` gets one row per file per run.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from pathlib import Path
 
@@ -106,7 +107,7 @@ class Warehouse:
         """A digest of the stored reports (doc_id and pipeline version of each) and ``extra``."""
         row = self.con.execute("SELECT count(*), md5(coalesce(string_agg(doc_id || ':' || coalesce(pipeline_version, ''), ',' "
                                "ORDER BY doc_id), '')) FROM reports").fetchone()
-        return f"{row[0]}:{row[1]}:{extra}"
+        return f"{row[0]}:{row[1]}:{hashlib.md5(extra.encode()).hexdigest()}"
 
     def state(self, key: str) -> str | None:
         row = self.con.execute("SELECT value FROM corpus_state WHERE key = ?", [key]).fetchone()
