@@ -94,6 +94,10 @@ def _prime() -> None:
         pass
 
 
+def _out_of_memory(res: dict) -> bool:
+    return res.get("status") == "failed" and "memory" in (res.get("error") or "")
+
+
 def _failed(path: str, reason: str, status: str = "failed", seconds: float = 0.0) -> dict:
     return {"source_path": path, "file_sha": None, "status": status, "error": reason, "doc_id": None,
             "record": None, "findings": [], "pages": None, "seconds": round(seconds, 3)}
@@ -149,6 +153,7 @@ class _Pool:
 
     def run(self, paths: list[str]) -> Iterator[dict]:
         pending = list(reversed(paths))
+        retried: set[str] = set()
         try:
             while pending or self.busy:
                 while pending and (self.idle or len(self.busy) < self.size):
@@ -166,19 +171,24 @@ class _Pool:
                     w = [conn_, proc, served + 1]
                     try:
                         res = pickle.loads(conn.recv_bytes())
+                        healthy = proc.is_alive() and not _out_of_memory(res) and not (res.get("error") or "").startswith("worker error")
                     except (EOFError, OSError, pickle.UnpicklingError):
                         code = self._end(w, kill=True)
                         why = ("ran out of its memory limit" if code in (-9, 137) or code is None
                                else f"worker ended with code {code}")
                         res = _failed(p, f"{why} while reading / 读取时超出内存或进程异常，已跳过",
                                       seconds=time.monotonic() - t0)
-                        yield res
-                        continue
-                    if w[2] >= FILES_PER_WORKER or not proc.is_alive() or (res.get("error") or "").startswith(
-                            ("worker error", "ran out of its memory")):
+                        healthy = False
+                    if not healthy or w[2] >= FILES_PER_WORKER:
                         self._end(w)
                     else:
                         self.idle.append(w)
+                    if _out_of_memory(res) and served > 0 and p not in retried:
+                        # the worker had read other files first: its heap, not this file, may be what
+                        # ran out. A fresh worker tries once more; a second failure is the file's own.
+                        retried.add(p)
+                        pending.append(p)
+                        continue
                     yield res
                 now = time.monotonic()
                 for conn, (conn_, proc, served, p, t0) in list(self.busy.items()):

@@ -59,3 +59,26 @@ def test_host_runs_several_batches(tmp_path):
     assert sorted(r["source_path"] for r in ra) == sorted(map(str, a))
     assert sorted(r["source_path"] for r in rb) == sorted(map(str, b))
     assert all(r["status"] == "ok" for r in ra + rb)
+
+
+def test_memory_failure_in_a_used_worker_is_retried_in_a_fresh_one(tmp_path, monkeypatch):
+    """A worker reads file after file; a MemoryError on its second file may come from what the first
+    left behind, so that file is read again by a fresh worker (and ends ok). A file that fails in a
+    fresh worker as well stays failed."""
+    a = write(tmp_path / "a.txt", good_report_text(1))
+    b = write(tmp_path / "b.txt", good_report_text(2))
+    real = runner.process_file
+    seen: list[str] = []                  # per worker process (forked): files this worker has read
+
+    def second_file_oom(path, *args, **kw):
+        seen.append(str(path))
+        if len(seen) > 1:
+            raise MemoryError
+        return real(path, *args, **kw)
+    monkeypatch.setattr(runner, "process_file", second_file_oom)
+    res = {r["source_path"]: r for r in runner.run_files([a, b], workers=1, timeout=60)}
+    assert res[str(a)]["status"] == "ok" and res[str(b)]["status"] == "ok", res
+
+    monkeypatch.setattr(runner, "process_file", lambda path, *args, **kw: (_ for _ in ()).throw(MemoryError))
+    (only,) = list(runner.run_files([a], workers=1, timeout=60))
+    assert only["status"] == "failed" and "memory" in only["error"]
