@@ -28,13 +28,19 @@ def _level1_rows(path: Path) -> list[tuple]:
     return []
 
 
-@pytest.mark.parametrize("stem", ["000_95f2fce19e998b05", "001_b014a24e7f9b4717", "002_5ab555c99ef71280",
-                                  "004_b43a57efaa18da96"])
-def test_score_table_cells_identical_across_formats(seeds, stem):
-    """The level-1 score table comes out with the same cells from txt, docx and pdf."""
-    got = {fmt: _level1_rows(seeds / fmt / f"{stem}.{fmt}") for fmt in ("txt", "docx", "pdf")}
-    assert got["txt"], "no level-1 table found in the txt rendition"
-    assert got["txt"] == got["docx"] == got["pdf"], got
+def test_score_table_cells_identical_across_formats(seeds):
+    """The level-1 score table comes out with the same cells from txt, docx and pdf, for every seed
+    report that has one in its txt rendition (most do: at least three must)."""
+    stems = sorted(p.stem for p in (seeds / "txt").glob("*.txt")
+                   if all((seeds / f / f"{p.stem}.{f}").exists() for f in ("docx", "pdf")))
+    compared = 0
+    for stem in stems:
+        got = {fmt: _level1_rows(seeds / fmt / f"{stem}.{fmt}") for fmt in ("txt", "docx", "pdf")}
+        if not got["txt"]:
+            continue
+        assert got["txt"] == got["docx"] == got["pdf"], (stem, got)
+        compared += 1
+    assert compared >= 3, f"only {compared} of {len(stems)} seed reports gave a level-1 table from their txt"
 
 
 def test_other_encodings_give_the_same_document(seeds):

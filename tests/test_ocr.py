@@ -209,7 +209,7 @@ def test_scanned_report_gives_the_record_of_its_text_twin(seeds):
     ("《中华人民共和国预算法》", "《中华人民共和国预算法》"),      # a real title bracket stays
     ("-级指标", "一级指标"),
     ("恒信〈河北)会计师事务所《普通合伙)", "恒信(河北)会计师事务所(普通合伙)"),
-    ("3,未按资金支出计划拨付资金。", "3.未按资金支出计划拨付资金。"),
+    ("3,部分项目资金未按计划拨付。", "3.部分项目资金未按计划拨付。"),
     ("共3,其中", "共3,其中"),                                        # not at a line start: left alone
 ])
 def test_ocr_bracket_and_dash_misreadings_are_repaired_only_in_context(read, printed):
