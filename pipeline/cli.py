@@ -21,7 +21,7 @@ def _examples(text: str) -> str:
 def cmd_ingest(a) -> int:
     from .ingest import ingest
     s = ingest(a.paths, a.db, workers=a.workers, timeout=a.timeout, mem_mb=a.mem_mb,
-               progress=not a.quiet and sys.stderr.isatty() or a.progress, force=a.force)
+               progress=not a.quiet and sys.stderr.isatty() or a.progress, force=a.force, wait_s=a.wait)
     for ln in s.lines():
         print(ln)
     print(f"warehouse: {a.db}  — try: python -m pipeline query --db {a.db} \"SELECT * FROM ingest_log\"")
@@ -128,6 +128,7 @@ python -m pipeline query --db warehouse/reports.duckdb "SELECT county, total_sco
                        epilog=_examples("""
 python -m pipeline ingest corpus/samples --db warehouse/reports.duckdb
 python -m pipeline ingest a.pdf b.docx --db /tmp/test.duckdb --workers 1
+python -m pipeline ingest incoming/ --wait 600        # from cron: queue behind a running ingest
 python -m pipeline query --db warehouse/reports.duckdb "SELECT status, count(*) FROM ingest_log GROUP BY 1"
 """))
     p.add_argument("paths", nargs="+", help="files or folders")
@@ -136,6 +137,8 @@ python -m pipeline query --db warehouse/reports.duckdb "SELECT status, count(*) 
     p.add_argument("--timeout", type=float, default=300.0, help="seconds one file may take (default 300)")
     p.add_argument("--mem-mb", type=int, default=4096, help="memory one worker may use, MB (default 4096)")
     p.add_argument("--force", action="store_true", help="re-extract files even when unchanged")
+    p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                   help="if another ingest holds the warehouse, wait up to this long for it (default 0: stop at once)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--progress", action="store_true", help="progress bar even when not on a terminal")
     p.set_defaults(func=cmd_ingest)

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 from extractors import KNOWN_EXTS
-from warehouse.store import Warehouse
+from warehouse.store import Warehouse, WarehouseLocked
 
 from . import rules
 from .flow import VERSION, file_sha
@@ -73,7 +73,7 @@ def find_files(paths: list[str | Path]) -> tuple[list[Path], list[Path]]:
 
 
 def ingest(paths: list[str | Path], db: str | Path, workers: int | None = None, timeout: float = 300.0,
-           mem_mb: int | None = 4096, progress: bool = True, force: bool = False) -> Summary:
+           mem_mb: int | None = 4096, progress: bool = True, force: bool = False, wait_s: float = 0.0) -> Summary:
     run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     summary = Summary(run_id)
     t0 = time.perf_counter()
@@ -81,7 +81,7 @@ def ingest(paths: list[str | Path], db: str | Path, workers: int | None = None, 
     # forked before the warehouse opens: workers never inherit the writer's memory
     host = WorkerHost(workers=workers or os.cpu_count() or 1, timeout=timeout, mem_mb=mem_mb)
     try:
-        wh = Warehouse(db, pipeline_version=VERSION)
+        wh = open_warehouse(db, wait_s)
     except BaseException:
         host.close()
         raise
@@ -126,6 +126,25 @@ def ingest(paths: list[str | Path], db: str | Path, workers: int | None = None, 
         wh.close()
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def open_warehouse(db: str | Path, wait_s: float = 0.0) -> Warehouse:
+    """The warehouse for writing; if another process holds it, retry for up to ``wait_s`` seconds
+    (saying so once on stderr) before giving up with WarehouseLocked."""
+    deadline = time.monotonic() + wait_s
+    told = False
+    while True:
+        try:
+            return Warehouse(db, pipeline_version=VERSION)
+        except WarehouseLocked:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise
+            if not told:
+                print(f"{db} is in use by another process; waiting up to {wait_s:.0f} s for it "
+                      f"/ 数据库正被另一个进程使用，等待中（最多 {wait_s:.0f} 秒）", file=sys.stderr)
+                told = True
+            time.sleep(min(1.0, left))
 
 
 def _store(wh: Warehouse, batch: list[dict], run_id: str, summary: Summary) -> None:

@@ -242,3 +242,24 @@ def test_record_the_warehouse_refuses_is_logged_and_rolled_back(tmp_path, monkey
         assert con.execute("SELECT count(*) FROM doc_text").fetchone()[0] == 1
     finally:
         con.close()
+
+
+def test_ingest_with_wait_queues_behind_the_holder(tmp_path):
+    """--wait: an ingest started while another process holds the warehouse waits (saying so once)
+    and runs when the holder lets go, instead of stopping."""
+    import threading
+    folder = tmp_path / "in"
+    write(folder / "r.txt", good_report_text(1))
+    db = tmp_path / "w.duckdb"
+    holder = duckdb.connect(str(db))
+    holder.execute("CREATE TABLE held (x INTEGER)")
+    release = threading.Timer(4.0, holder.close)
+    release.start()
+    try:
+        proc = subprocess.run(cli("ingest", str(folder), "--db", str(db), "--quiet", "--wait", "120"), cwd=ROOT,
+                              capture_output=True, text=True, timeout=300)
+    finally:
+        release.join()
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "waiting up to 120 s" in proc.stderr and "等待中" in proc.stderr
+    assert count(db, "SELECT count(*) FROM reports") == 1

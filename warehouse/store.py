@@ -46,7 +46,7 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
     except duckdb.IOException as e:
         if "lock" in str(e).lower():
             raise WarehouseLocked(f"{path} is in use by another process (another ingest?); wait for it to finish "
-                                  f"and run again / 数据库正被另一个进程使用，请等待其结束后重试") from e
+                                  f"and run again, or pass --wait SECONDS / 数据库正被另一个进程使用，请等待其结束后重试") from e
         raise
     con.execute("SET enable_progress_bar = false")   # ingest draws its own bar; query output stays clean
     return con
