@@ -104,6 +104,7 @@ def ingest(paths: list[str | Path], db: str | Path, workers: int | None = None, 
         for k in range(0, len(logged), 1000):
             _store(wh, logged[k:k + 1000], run_id, summary)
         bar = _bar(len(todo), progress)
+        before = summary.files                   # files logged without being read (skipped)
         batch: list[dict] = []
         started = time.monotonic()
         for res in run_files(todo, host=host):
@@ -115,7 +116,8 @@ def ingest(paths: list[str | Path], db: str | Path, workers: int | None = None, 
                 batch = []
             if bar is not None:
                 bar.update(1)
-                bar.set_postfix(stored=summary.files, failed=summary.files - summary.status["ok"] - summary.status["skipped"])
+                bar.set_postfix(stored=summary.files - before, ok=summary.status["ok"],
+                                failed=summary.files - summary.status["ok"] - summary.status["skipped"])
         _store(wh, batch, run_id, summary)
         if bar is not None:
             bar.close()
