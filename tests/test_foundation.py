@@ -112,6 +112,44 @@ def test_ingest_twice_changes_nothing(tmp_path, samples):
     assert dict(statuses).keys() == {"skipped"}
 
 
+def test_a_changed_file_replaces_its_earlier_version(tmp_path):
+    """An edited file (same path, other bytes) replaces its earlier report — no stale twin left in
+    the views or the audit list — unless another file still holds that earlier text; a changed file
+    that can no longer be read keeps its earlier report."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    a, b = folder / "a.txt", folder / "b.txt"
+    a.write_text(good_report_text(5), encoding="utf-8")
+    b.write_text(good_report_text(5), encoding="utf-8")          # a copy: the same report
+    db = tmp_path / "w.duckdb"
+    ingest.ingest([folder], db, workers=1, progress=False)
+
+    def reports() -> list[str]:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            return sorted(r[0] for r in con.execute("SELECT doc_id FROM reports").fetchall())
+        finally:
+            con.close()
+    (first,) = reports()
+    a.write_text(good_report_text(6), encoding="utf-8")          # a edited: b still holds the first text
+    ingest.ingest([folder], db, workers=1, progress=False)
+    both = reports()
+    assert len(both) == 2 and first in both
+    b.write_text(good_report_text(7), encoding="utf-8")          # b edited too: nobody holds the first text
+    ingest.ingest([folder], db, workers=1, progress=False)
+    now = reports()
+    assert len(now) == 2 and first not in now
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        for t in ("indicators", "problems", "findings", "doc_text", "documents", "provenance"):
+            assert con.execute(f"SELECT count(*) FROM {t} WHERE doc_id = ?", [first]).fetchone()[0] == 0, t
+    finally:
+        con.close()
+    a.write_bytes(b"")                                            # a now unreadable: its report stays
+    ingest.ingest([folder], db, workers=1, progress=False)
+    assert reports() == now
+
+
 def test_corpus_passes_run_only_when_the_reports_change(tmp_path, samples, monkeypatch):
     """The corpus passes (groups, categories, corpus rules) read the whole warehouse: a re-run where
     every file is unchanged skips them; a new report, or a crash before they ran, brings them back."""

@@ -138,12 +138,34 @@ class Warehouse:
             self._insert("documents", ["file_sha", "doc_id", "source_path", "source_format", "pages"],
                          [[r.get("file_sha"), r["record"]["doc_id"], r["source_path"], r["record"].get("source_format"),
                            r["record"].get("pages")] for r in ok], replace=True)
+            if ok:
+                self._drop_earlier_versions(ok)
             self._insert("ingest_log", LOG_COLS, [[run_id, r["source_path"], r.get("doc_id"), r["status"], r.get("error"),
                                                    r.get("seconds"), r.get("file_sha"), r.get("pages")] for r in results])
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
             raise
+
+    def _drop_earlier_versions(self, ok: list[dict]) -> None:
+        """A file stored again with other bytes (edited, re-exported) replaces its earlier version:
+        the earlier bytes' documents row goes, and so does the earlier report, unless another file
+        still holds it. A changed file that can no longer be read keeps its earlier report (this runs
+        for stored results only)."""
+        con = self.con
+        now = {r["source_path"]: r.get("file_sha") for r in ok}
+        earlier = [(sha, path, doc_id) for sha, path, doc_id in con.execute(
+            "SELECT file_sha, source_path, doc_id FROM documents WHERE source_path IN (SELECT unnest(?))",
+            [list(now)]).fetchall() if sha != now[path]]
+        if not earlier:
+            return
+        for sha, path, _ in earlier:
+            con.execute("DELETE FROM documents WHERE file_sha = ? AND source_path = ?", [sha, path])
+        gone = [r[0] for r in con.execute(
+            "SELECT DISTINCT d FROM (SELECT unnest(?) AS d) WHERE d NOT IN (SELECT doc_id FROM documents)",
+            [sorted({doc_id for _, _, doc_id in earlier})]).fetchall()]
+        for t in PER_DOC_TABLES if gone else ():
+            con.execute(f"DELETE FROM {t} WHERE doc_id IN (SELECT unnest(?))", [gone])
 
     def log_only(self, run_id: str, source_path: str, status: str, error: str | None, doc_id: str | None = None,
                  file_sha: str | None = None, seconds: float = 0.0) -> None:
