@@ -107,13 +107,16 @@ def ingest(paths: list[str | Path], db: str | Path, workers: int | None = None, 
         before = summary.files                   # files logged without being read (skipped)
         batch: list[dict] = []
         started = time.monotonic()
-        for res in run_files(todo, host=host):
-            if not batch:
-                started = time.monotonic()
-            batch.append(res)
-            if len(batch) >= BATCH_FILES or time.monotonic() - started >= BATCH_SECONDS:
+        for res in run_files(todo, host=host, heartbeat=BATCH_SECONDS):
+            if res is not None:
+                if not batch:
+                    started = time.monotonic()
+                batch.append(res)
+            if batch and (len(batch) >= BATCH_FILES or time.monotonic() - started >= BATCH_SECONDS):
                 _store(wh, batch, run_id, summary)
                 batch = []
+            if res is None:         # no result for a while (a long file): what was held is stored now
+                continue
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(stored=summary.files - before, ok=summary.status["ok"],

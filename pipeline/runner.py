@@ -104,10 +104,12 @@ def _failed(path: str, reason: str, status: str = "failed", seconds: float = 0.0
 
 
 def run_files(paths: Iterable[Path], workers: int = 1, timeout: float = 300.0,
-              mem_mb: int | None = 4096, isolate: bool = True, host: "WorkerHost | None" = None) -> Iterator[dict]:
+              mem_mb: int | None = 4096, isolate: bool = True, host: "WorkerHost | None" = None,
+              heartbeat: float | None = None) -> Iterator[dict | None]:
+    """Results as files finish. With a ``host``, its workers read them (``heartbeat``: see WorkerHost.run)."""
     paths = [str(p) for p in paths]
     if host is not None:
-        yield from host.run(paths)
+        yield from host.run(paths, heartbeat)
         return
     if not isolate:
         for p in paths:
@@ -221,7 +223,9 @@ class WorkerHost:
         child_conn.close()
         self._used = False
 
-    def run(self, paths: Iterable[str | Path]) -> Iterator[dict]:
+    def run(self, paths: Iterable[str | Path], heartbeat: float | None = None) -> Iterator[dict | None]:
+        """Results as they come; with ``heartbeat``, also None after that many seconds without one
+        (so the writer can store what it holds while a long file, an OCR'd scan, is being read)."""
         todo = [str(p) for p in paths]
         if not todo:
             return
@@ -230,6 +234,9 @@ class WorkerHost:
         try:
             self._conn.send(todo)
             while True:
+                if heartbeat is not None and not self._conn.poll(heartbeat):
+                    yield None
+                    continue
                 data = self._conn.recv_bytes()
                 if not data:        # the host's end-of-batch mark
                     break

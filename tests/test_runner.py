@@ -82,3 +82,31 @@ def test_memory_failure_in_a_used_worker_is_retried_in_a_fresh_one(tmp_path, mon
     monkeypatch.setattr(runner, "process_file", lambda path, *args, **kw: (_ for _ in ()).throw(MemoryError))
     (only,) = list(runner.run_files([a], workers=1, timeout=60))
     assert only["status"] == "failed" and "memory" in only["error"]
+
+
+def test_writer_stores_what_it_holds_while_a_long_file_is_read(tmp_path, monkeypatch):
+    """A fast file's result is stored while a slow one (an OCR'd scan, say) is still being read —
+    not held until the slow one ends — so progress is true and a crash costs less."""
+    import pipeline.ingest as ing
+    folder = tmp_path / "in"
+    fast = write(folder / "a_fast.txt", good_report_text(1))
+    slow = write(folder / "b_slow.txt", good_report_text(2))
+    real = runner.process_file
+
+    def slow_one(path, *args, **kw):
+        if Path(path).name == slow.name:
+            import time
+            time.sleep(3 * ing.BATCH_SECONDS)
+        return real(path, *args, **kw)
+    monkeypatch.setattr(runner, "process_file", slow_one)
+    stores: list[list[str]] = []
+    real_store = ing._store
+
+    def spy(wh, batch, run_id, summary):
+        if batch:
+            stores.append([Path(r["source_path"]).name for r in batch])
+        return real_store(wh, batch, run_id, summary)
+    monkeypatch.setattr(ing, "_store", spy)
+    ing.ingest([folder], tmp_path / "w.duckdb", workers=1, progress=False)
+    assert stores[0] == [fast.name], stores
+    assert [n for s in stores for n in s] == [fast.name, slow.name]
