@@ -86,10 +86,6 @@ class Warehouse:
     def close(self) -> None:
         self.con.close()
 
-    def known_file(self, file_sha: str | None, source_path: str = "") -> str | None:
-        """doc_id of a file already stored with these bytes by this pipeline version, else None."""
-        return self.known_files([file_sha]).get(file_sha) if file_sha else None
-
     def known_files(self, shas: list[str | None], chunk: int = 1000) -> dict[str, str]:
         """{file_sha: doc_id} for the files already stored with these bytes by this pipeline version
         (one query per thousand files, not one per file)."""
