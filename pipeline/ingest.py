@@ -203,14 +203,15 @@ def _corpus_passes(wh: Warehouse) -> None:
     if not corpus_rules:
         return
     records = corpus_records(wh.con)
-    findings = rules.run_corpus(records)
+    findings = rules.run_corpus(records, lambda ids: stream_texts(wh.con, ids))
     wh.replace_corpus_findings([r.id for r in corpus_rules], findings)
 
 
 def corpus_records(con) -> list[dict]:
-    """Reports with their problems and text, as records for corpus-level rules."""
-    cur = con.execute("SELECT r.*, t.text AS text, COALESCE(g.group_id, r.doc_id) AS report_group FROM reports r "
-                      "LEFT JOIN doc_text t USING (doc_id) LEFT JOIN report_groups g USING (doc_id) ORDER BY r.doc_id")
+    """Reports with their problems, as records for corpus-level rules (texts come from
+    ``stream_texts``: holding every text at once would grow with the corpus)."""
+    cur = con.execute("SELECT r.*, COALESCE(g.group_id, r.doc_id) AS report_group FROM reports r "
+                      "LEFT JOIN report_groups g USING (doc_id) ORDER BY r.doc_id")
     cols = [d[0] for d in cur.description]
     recs = [dict(zip(cols, row)) for row in cur.fetchall()]
     probs: dict = {}
@@ -219,6 +220,15 @@ def corpus_records(con) -> list[dict]:
     for r in recs:
         r["problems"] = probs.get(r["doc_id"], [])
     return recs
+
+
+def stream_texts(con, doc_ids: list[str], chunk: int = 200):
+    """(doc_id, text) for the given reports, in that order, a few hundred at a time."""
+    for k in range(0, len(doc_ids), chunk):
+        part = doc_ids[k:k + chunk]
+        got = dict(con.execute("SELECT doc_id, text FROM doc_text WHERE doc_id IN (SELECT unnest(?))", [part]).fetchall())
+        for d in part:
+            yield d, got.get(d)
 
 
 def _bar(total: int, enabled: bool):

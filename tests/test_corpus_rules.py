@@ -124,3 +124,23 @@ def test_programme_names_that_differ_only_in_generic_words_are_peers():
     recs = [rec(f"g{i}", "甲县", programme=n) for i, n in enumerate(names)]
     groups = sorted(sorted(r["doc_id"] for r in g) for g in programme_groups(recs))
     assert groups == [["g0", "g1", "g2"], ["g3"]]
+
+
+def test_duplicate_passage_reads_streamed_texts_like_carried_ones():
+    """From the warehouse, records come without their text and the rule streams it (texts(doc_ids)):
+    the findings are the same as with the texts carried in the records, and every text is asked for
+    once, in record order."""
+    recs = corpus(6, (1, 4))
+    carried = list(DUP.check_corpus(recs))
+    by_id = {r["doc_id"]: r["text"] for r in recs}
+    bare = [{k: v for k, v in r.items() if k != "text"} for r in recs]
+    asked: list[str] = []
+
+    def texts(ids):
+        for d in ids:
+            asked.append(d)
+            yield d, by_id[d]
+    streamed = list(DUP.check_corpus(bare, texts))
+    assert streamed == carried and sorted(f["doc_id"] for f in streamed) == ["r1", "r4"]
+    assert asked == [r["doc_id"] for r in recs]
+    assert list(DUP.check_corpus(bare)) == []      # no texts at all: nothing to compare, no crash

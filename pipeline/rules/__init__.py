@@ -31,11 +31,12 @@ def run(rec: dict) -> list[dict]:
     return out
 
 
-def run_corpus(records: list[dict]) -> list[dict]:
+def run_corpus(records: list[dict], texts=None) -> list[dict]:
+    """Findings of every corpus rule; ``texts(doc_ids)`` streams document texts (see Rule.check_corpus)."""
     out: list[dict] = []
     for rule in REGISTRY.values():
         if rule.corpus:
-            out.extend(rule.check_corpus(records))
+            out.extend(rule.check_corpus(records, texts))
     return out
 
 

@@ -19,7 +19,7 @@ class Rule:
     severity: ClassVar[str] = "warning"
     template: ClassVar[str] = ""        # str.format fields, Chinese, one sentence a reader can act on
     doc: ClassVar[str] = ""             # what it checks, one line (``pipeline rules`` prints it)
-    corpus: ClassVar[bool] = False      # True: check_corpus(records) instead of check(record)
+    corpus: ClassVar[bool] = False      # True: check_corpus(records, texts) instead of check(record)
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
@@ -34,7 +34,9 @@ class Rule:
     def check(self, rec: dict) -> Iterator[dict]:
         return iter(())
 
-    def check_corpus(self, records: list[dict]) -> Iterator[dict]:
+    def check_corpus(self, records: list[dict], texts=None) -> Iterator[dict]:
+        """``texts(doc_ids)``, when given, yields (doc_id, document text) in that order: records
+        from the warehouse leave the text out, a rule that reads it streams it."""
         return iter(())
 
     def finding(self, doc_id=None, *, expected=None, actual=None, evidence=None, page=None,

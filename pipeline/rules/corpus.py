@@ -1,7 +1,8 @@
 """Corpus rules: compare reports with each other (run over the whole warehouse after an ingest).
 
-Records are what ``pipeline.ingest.corpus_records`` builds: the ``reports`` columns, ``text`` (the
-full document text), ``problems`` and ``report_group`` (pipeline/dedupe.py). Only one rendition of
+Records are what ``pipeline.ingest.corpus_records`` builds: the ``reports`` columns, ``problems`` and
+``report_group`` (pipeline/dedupe.py); the document texts come separately, streamed by ``texts``
+(records built by hand may carry ``text`` instead). Only one rendition of
 each report group is judged, so a report stored as PDF and DOCX is neither its own peer nor its own
 copy.
 """
@@ -67,7 +68,7 @@ class CostPerBeneficiaryOutlier(Rule):
     ratio_limit = 10.0     # or this many times above/below the others' median
     min_mad = 0.25         # log units: below this the spread is noise, not a scale (avoids z blowing up)
 
-    def check_corpus(self, records: list[dict]) -> Iterator[dict]:
+    def check_corpus(self, records: list[dict], texts=None) -> Iterator[dict]:
         known = [r for r in primaries(records) if r.get("spent_wan") is not None and r.get("beneficiaries")
                  and r["spent_wan"] > 0 and r["beneficiaries"] > 0]
         for members in programme_groups(known):
@@ -144,34 +145,59 @@ class DuplicatePassage(Rule):
         hs = {zlib.crc32(red[i:i + self.shingle].encode("utf-8")) for i in range(len(red) - self.shingle + 1)}
         return {h for h in hs if h % self.sample_mod == 0}
 
-    def check_corpus(self, records: list[dict]) -> Iterator[dict]:
-        recs = [r for r in primaries(records) if r.get("text")]
-        n_groups = len(recs)
-        if n_groups < 2:
-            return
-        items: list[tuple[int, str, str]] = []            # (record index, reduced, original)
-        for ri, r in enumerate(recs):
+    def check_corpus(self, records: list[dict], texts=None) -> Iterator[dict]:
+        """``texts(doc_ids)`` yields (doc_id, text) in the given order (the warehouse streams them);
+        without it the records carry ``text``. Passages and their shingle samples go to a scratch
+        DuckDB that spills to disk, so memory does not grow with the corpus; only the passages of
+        candidate pairs are read back."""
+        prim = primaries(records)
+        if texts is None:
+            texts = lambda ids, by={r["doc_id"]: r.get("text") for r in prim}: ((d, by[d]) for d in ids)  # noqa: E731
+        with _Scratch() as db:
+            recs = self._load(db, prim, texts)
+            yield from self._findings(db, recs)
+
+    def _load(self, db: "_Scratch", prim: list[dict], texts) -> list[dict]:
+        """Passages (item = numbered in record order, then text order) and sampled shingles into the
+        scratch tables; the records that had text, in order."""
+        unit = {r["doc_id"]: r for r in prim}
+        recs: list[dict] = []
+        items, samples = [], []
+        for doc_id, text in texts([r["doc_id"] for r in prim]):
+            if not text:
+                continue
+            ri = len(recs)
+            recs.append(unit[doc_id])
             seen, policy = set(), False
-            for red, orig in passages(r["text"], 1):
+            for red, orig in passages(text, 1):
                 # a sentence that opens by pointing back (这项工作…) continues the policy it follows
                 policy = is_policy_citation(orig) or (policy and bool(_BACK_REF.match(orig)))
                 if len(red) >= self.min_chars and red not in seen and not policy:
                     seen.add(red)
-                    items.append((ri, red, orig))
-        index: dict[int, list[int]] = {}
-        for k, (_, red, _) in enumerate(items):
-            for h in self._sample(red):
-                index.setdefault(h, []).append(k)
+                    k = db.n_items + len(items)
+                    items.append((k, ri, red, orig))
+                    samples.extend((h, k, ri) for h in self._sample(red))
+            if len(items) >= 2000:
+                db.add(items, samples)
+                items, samples = [], []
+        db.add(items, samples)
+        return recs
+
+    def _findings(self, db: "_Scratch", recs: list[dict]) -> Iterator[dict]:
+        n_groups = len(recs)
+        if n_groups < 2:
+            return
         genre_limit = self.genre_share * n_groups
-        shared: dict[tuple[int, int], int] = {}
-        for posting in index.values():
-            if len({items[k][0] for k in posting}) > max(min(genre_limit, self.max_posting), 2):
-                continue                                     # genre wording; also bounds the pair count
-            for x in range(len(posting)):
-                for y in range(x + 1, len(posting)):
-                    a, b = posting[x], posting[y]
-                    if items[a][0] != items[b][0]:
-                        shared[(a, b)] = shared.get((a, b), 0) + 1
+        posting_limit = max(min(genre_limit, self.max_posting), 2)
+        # postings in more reports than the limit are genre wording; also bounds the pair count
+        pairs = db.con.execute("""
+            WITH keep AS (SELECT h FROM samples GROUP BY h HAVING count(DISTINCT ri) <= ?)
+            SELECT a.item, b.item FROM samples a JOIN samples b ON a.h = b.h AND a.item < b.item AND a.ri <> b.ri
+            WHERE a.h IN (SELECT h FROM keep)
+            GROUP BY 1, 2 HAVING count(*) >= ? ORDER BY 1, 2""", [posting_limit, self.min_shared]).fetchall()
+        ri_of = db.column("ri", {k for p in pairs for k in p})
+        red_of = db.column("red", {k for a, b in pairs if _unit(recs[ri_of[a]]) is None
+                                   or _unit(recs[ri_of[a]]) != _unit(recs[ri_of[b]]) for k in (a, b)})
         parent: dict[int, int] = {}
 
         def find(k: int) -> int:
@@ -181,31 +207,73 @@ class DuplicatePassage(Rule):
                 k = parent[k]
             return k
 
-        for (a, b), n in sorted(shared.items()):
-            if n < self.min_shared:
-                continue
-            ua, ub = _unit(recs[items[a][0]]), _unit(recs[items[b][0]])
+        for a, b in pairs:
+            ua, ub = _unit(recs[ri_of[a]]), _unit(recs[ri_of[b]])
             if ua is not None and ua == ub:
                 continue                                     # the same unit may reuse its own wording
-            if fuzz.ratio(items[a][1], items[b][1]) >= self.similarity:
+            if fuzz.ratio(red_of[a], red_of[b]) >= self.similarity:
                 ra, rb = find(a), find(b)
                 if ra != rb:
                     parent[max(ra, rb)] = min(ra, rb)
         clusters: dict[int, list[int]] = {}
         for k in list(parent):
             clusters.setdefault(find(k), []).append(k)
+        orig_of = db.column("orig", set(parent))
         per_doc: dict[str, int] = {}
         for root in sorted(clusters):
             members = sorted(clusters[root])
-            docs = sorted({recs[items[k][0]]["doc_id"] for k in members})
+            docs = sorted({recs[ri_of[k]]["doc_id"] for k in members})
             if len(docs) < 2 or (n_groups >= 4 and len(docs) > genre_limit):
                 continue
             done = set()
             for k in members:
-                r = recs[items[k][0]]
+                r = recs[ri_of[k]]
                 if r["doc_id"] in done or per_doc.get(r["doc_id"], 0) >= self.max_per_doc:
                     continue
                 done.add(r["doc_id"])
                 per_doc[r["doc_id"]] = per_doc.get(r["doc_id"], 0) + 1
                 yield self.finding(r["doc_id"], actual=", ".join(d for d in docs if d != r["doc_id"]),
-                                   evidence=items[k][2])
+                                   evidence=orig_of[k])
+
+
+class _Scratch:
+    """A DuckDB of its own (in memory, spilling to a temporary folder) for the copied-passage rule:
+    ``items(item, ri, red, orig)`` and ``samples(h, item, ri)``."""
+
+    def __init__(self, memory_limit: str = "256MB"):
+        import tempfile
+
+        import duckdb
+        self._tmp = tempfile.TemporaryDirectory(prefix="jixiao-dup-")
+        self.con = duckdb.connect()
+        self.con.execute(f"SET temp_directory = '{self._tmp.name}'")
+        self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        self.con.execute("SET enable_progress_bar = false")
+        self.con.execute("CREATE TABLE items (item BIGINT, ri INTEGER, red VARCHAR, orig VARCHAR)")
+        self.con.execute("CREATE TABLE samples (h BIGINT, item BIGINT, ri INTEGER)")
+        self.n_items = 0
+
+    def add(self, items: list[tuple], samples: list[tuple]) -> None:
+        import pandas as pd
+        for name, rows, cols in (("items", items, ["item", "ri", "red", "orig"]), ("samples", samples, ["h", "item", "ri"])):
+            if rows:
+                frame = pd.DataFrame(rows, columns=cols)
+                self.con.register("_rows", frame)
+                self.con.execute(f"INSERT INTO {name} SELECT * FROM _rows")
+                self.con.unregister("_rows")
+        self.n_items += len(items)
+
+    def column(self, col: str, keys: set[int]) -> dict[int, object]:
+        out: dict = {}
+        ks = sorted(keys)
+        for i in range(0, len(ks), 5000):
+            out.update(self.con.execute(f"SELECT item, {col} FROM items WHERE item IN (SELECT unnest(?))",
+                                        [ks[i:i + 5000]]).fetchall())
+        return out
+
+    def __enter__(self) -> "_Scratch":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.con.close()
+        self._tmp.cleanup()
