@@ -104,16 +104,12 @@ def _failed(path: str, reason: str, status: str = "failed", seconds: float = 0.0
 
 
 def run_files(paths: Iterable[Path], workers: int = 1, timeout: float = 300.0,
-              mem_mb: int | None = 4096, isolate: bool = True, host: "WorkerHost | None" = None,
+              mem_mb: int | None = 4096, host: "WorkerHost | None" = None,
               heartbeat: float | None = None) -> Iterator[dict | None]:
     """Results as files finish. With a ``host``, its workers read them (``heartbeat``: see WorkerHost.run)."""
     paths = [str(p) for p in paths]
     if host is not None:
         yield from host.run(paths, heartbeat)
-        return
-    if not isolate:
-        for p in paths:
-            yield process_file(p)
         return
     _prime()
     yield from _Pool(workers, timeout, mem_mb).run(paths)

@@ -73,6 +73,19 @@ NOT_A_REPORT = """家常番茄炒蛋的做法
 """ * 3
 
 
+def before_reading(monkeypatch, name: str, act) -> None:
+    """Make the workers call ``act()`` before they read the file called ``name`` (hang, die, …);
+    every other file is read as usual. Workers are forked, so they inherit the patch."""
+    import pipeline.runner as runner
+    real = runner.process_file
+
+    def patched(path, *a, **k):
+        if Path(path).name == name:
+            act()
+        return real(path, *a, **k)
+    monkeypatch.setattr(runner, "process_file", patched)
+
+
 def write(path: Path, data: bytes | str, encoding: str = "utf-8") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data.encode(encoding) if isinstance(data, str) else data)

@@ -16,8 +16,8 @@ import duckdb
 import pytest
 
 import extractors
-from tests.hostile_files import (build_hostile_folder, docx_bytes, good_report_text, huge_single_line,
-                                 write)
+from tests.hostile_files import (before_reading, build_hostile_folder, docx_bytes, good_report_text,
+                                 huge_single_line, write)
 
 ROOT = Path(__file__).resolve().parents[1]
 STATUSES = {"ok", "failed", "needs_ocr", "encrypted", "not_a_report", "skipped"}
@@ -251,17 +251,10 @@ def test_file_deleted_while_being_read(tmp_path, monkeypatch):
 
 
 def test_runaway_file_is_stopped_and_batch_goes_on(tmp_path, monkeypatch):
-    import pipeline.runner as runner
     folder = tmp_path / "in"
     slow = write(folder / "a_slow.txt", good_report_text(3))
     goods = [write(folder / f"b_good{i}.txt", good_report_text(10 + i)) for i in range(3)]
-    real = runner.process_file
-
-    def maybe_hang(path, *a, **k):
-        if Path(path).name == slow.name:
-            time.sleep(120)                  # a pathological file: far over the limit
-        return real(path, *a, **k)
-    monkeypatch.setattr(runner, "process_file", maybe_hang)
+    before_reading(monkeypatch, slow.name, lambda: time.sleep(120))   # a pathological file: far over the limit
     t0 = time.monotonic()
     s = _api_ingest(folder, tmp_path / "w.duckdb", timeout=3.0)
     assert time.monotonic() - t0 < 60       # not a timing assert: the hang is 120 s, so it was killed
@@ -274,18 +267,11 @@ def test_runaway_file_is_stopped_and_batch_goes_on(tmp_path, monkeypatch):
 
 def test_worker_that_dies_is_logged(tmp_path, monkeypatch):
     import signal
-
-    import pipeline.runner as runner
     folder = tmp_path / "in"
     bad = write(folder / "a_crash.txt", good_report_text(3))
     good = write(folder / "b_good.txt", good_report_text(4))
-    real = runner.process_file
-
-    def maybe_die(path, *a, **k):
-        if Path(path).name == bad.name:
-            os.kill(os.getpid(), signal.SIGKILL)     # a segfault in a C library looks like this
-        return real(path, *a, **k)
-    monkeypatch.setattr(runner, "process_file", maybe_die)
+    # a segfault in a C library looks like this
+    before_reading(monkeypatch, bad.name, lambda: os.kill(os.getpid(), signal.SIGKILL))
     _api_ingest(folder, tmp_path / "w.duckdb")
     log = log_by_path(tmp_path / "w.duckdb")
     status, error, _, _ = log[str(bad)][0]

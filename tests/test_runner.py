@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from pathlib import Path
 
 import pipeline.runner as runner
-from tests.hostile_files import good_report_text, write
+from tests.hostile_files import before_reading, good_report_text, write
 
 
 def _rss_mb() -> float:
@@ -91,14 +92,7 @@ def test_writer_stores_what_it_holds_while_a_long_file_is_read(tmp_path, monkeyp
     folder = tmp_path / "in"
     fast = write(folder / "a_fast.txt", good_report_text(1))
     slow = write(folder / "b_slow.txt", good_report_text(2))
-    real = runner.process_file
-
-    def slow_one(path, *args, **kw):
-        if Path(path).name == slow.name:
-            import time
-            time.sleep(3 * ing.BATCH_SECONDS)
-        return real(path, *args, **kw)
-    monkeypatch.setattr(runner, "process_file", slow_one)
+    before_reading(monkeypatch, slow.name, lambda: time.sleep(3 * ing.BATCH_SECONDS))
     stores: list[list[str]] = []
     real_store = ing._store
 
