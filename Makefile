@@ -6,7 +6,7 @@ DIR     ?= corpus/samples
 DB      ?= warehouse/reports.duckdb
 STAMP   := $(VENV)/.installed
 
-.PHONY: setup test ingest audit report bench fuzz clean help setup-browser setup-bench setup-browser setup-bench
+.PHONY: setup test ingest audit report bench fuzz clean help setup-browser setup-bench
 
 help:
 	@echo "make setup              create .venv with everything installed"
@@ -28,7 +28,9 @@ $(STAMP): pyproject.toml
 ingest: setup
 	$(BIN)/python -m pipeline ingest "$(DIR)" --db "$(DB)"
 
-test: setup setup-ocr setup-browser
+# the tests need OCR (scanned pages), Chromium (the HTML report) and LibreOffice + Noto CJK (the
+# vector-table PDFs of tests/test_pdf_tables.py): with them and ../shared a run skips nothing
+test: setup setup-ocr setup-browser setup-bench
 	$(BIN)/python -m pytest -q
 
 # OCR for scanned PDFs (Debian packages). Never fails: without apt/root it says what to install.
@@ -53,7 +55,8 @@ setup-browser:
 	    ($$SUDO apt-get update -qq && $$SUDO apt-get install -y --no-install-recommends chromium) || \
 	    echo "could not install chromium; install it by hand (apt-get install chromium) / 请手动安装 chromium"; }
 
-# LibreOffice + Noto CJK render the synthetic PDFs (docx → pdf with a real CJK text layer)
+# LibreOffice + Noto CJK render the synthetic PDFs (docx → pdf with a real CJK text layer): the bench's
+# PDFs and the ruled-table PDF that tests/test_pdf_tables.py checks the vector table finder on
 setup-bench:
 	@command -v soffice >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi 'Noto.*CJK' || \
 	  { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

@@ -11,7 +11,7 @@ from typing import Callable
 from . import docx as docx_ext
 from . import pdf as pdf_ext
 from . import txt as txt_ext
-from .errors import Encrypted, ExtractionError, NeedsOCR, Unsupported
+from .errors import Encrypted, ExtractionError, NeedsOCR, Unsupported, bad_input_reason, out_of_memory
 from .model import Block, Cell, Document
 from .sniff import KNOWN_EXTS, sniff, utf16_without_bom
 
@@ -62,7 +62,7 @@ def extract(path: str | Path) -> Document:
             doc = EXTRACTORS[kind](path)
     except UnicodeDecodeError as e:
         if kind not in ("txt", "md"):
-            raise
+            raise _classified(e, kind)
         # a BOM promised an encoding the bytes then break (truncated UTF-16, a bad byte after a
         # UTF-8 BOM): read what is there, mark the damage, rather than fail the whole file
         doc = _text_as(path, kind, e.encoding)
@@ -71,9 +71,25 @@ def extract(path: str | Path) -> Document:
         raise ExtractionError("file disappeared while it was being read / 读取过程中文件被删除")
     except PermissionError:
         raise ExtractionError("permission denied: the file cannot be read / 无权读取该文件，请检查文件权限")
+    except Exception as e:      # broken or hostile input, or memory, is not "internal error"
+        raise _classified(e, kind)
     if kind in ("txt", "md") and path.suffix.lower() not in (".txt", ".md", ".markdown", ".text", ""):
         doc.warnings.append(f"named {path.suffix} but read as text")
     return doc
+
+
+def _classified(e: Exception, kind: str) -> BaseException:
+    """What to raise for an exception out of an extractor: a MemoryError when a memory limit
+    stopped a library from loading, an ExtractionError when a parser library choked on the
+    file's bytes (``bad_input_reason``), else the exception itself (a bug: reported as such)."""
+    if out_of_memory(e) and not isinstance(e, MemoryError):
+        err: BaseException = MemoryError(f"a library could not be loaded within the memory limit ({e})")
+    else:
+        why = bad_input_reason(e, kind)
+        err = e if why is None or isinstance(e, ExtractionError) else ExtractionError(why)
+    if err is not e:
+        err.__cause__ = e
+    return err
 
 
 def _text_as(path: Path, kind: str, enc: str) -> Document:

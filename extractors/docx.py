@@ -8,9 +8,10 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from .errors import ExtractionError
+from .errors import ExtractionError, bad_input_reason
 from .model import HEADING, PARAGRAPH, TABLE, Block, Cell, Document, assemble
 from .normalize import normalize
+from .numbering import Numbering
 from .structure import heading_level
 
 MAX_TOTAL_BYTES = 200 * 1024 * 1024   # inflated size of all parts
@@ -128,9 +129,31 @@ def _style_level(p, styles: dict) -> int | None:
     return None
 
 
+MAX_GRID_COLS = 63     # Word's own limit on a table's columns
+
+
+def _grid_width(tbl) -> int:
+    """Columns a cell's gridSpan may reach: the table's declared grid (w:tblGrid), no wider than
+    Word allows unless its rows really hold more cells. A span is a claim, the grid is the table:
+    a gridSpan of 999999999 in a 3-column table would otherwise build a 10^9-column table."""
+    declared = len(tbl.findall(f"{W}tblGrid/{W}gridCol"))
+    most_cells = max((len(tr.findall(W + "tc")) for tr in tbl.findall(W + "tr")), default=0)
+    cap = max(MAX_GRID_COLS, most_cells)
+    return min(declared, cap) if declared else cap
+
+
+def _span(val: str | None, room: int) -> int:
+    """A gridSpan value clamped to the columns left in the grid (at least 1). Read without int()
+    of a long digit string (Python refuses over 4300 digits; anything over 9 is past the grid)."""
+    if not val or not val.isdigit():
+        return 1
+    return max(1, min(room, int(val) if len(val) <= 9 else room))
+
+
 def _table(tbl) -> Block:
     cells: list[Cell] = []
     open_v: dict[int, Cell] = {}       # column -> the cell a vMerge continues
+    width = _grid_width(tbl)
     r = 0
     for tr in tbl.iter(W + "tr"):
         if tr.getparent() is not tbl:
@@ -141,8 +164,8 @@ def _table(tbl) -> Block:
             span, vmerge = 1, None
             if tcpr is not None:
                 gs = tcpr.find(W + "gridSpan")
-                if gs is not None and (gs.get(W + "val") or "1").isdigit():
-                    span = max(1, int(gs.get(W + "val")))
+                if gs is not None:
+                    span = _span(gs.get(W + "val"), width - c)
                 vm = tcpr.find(W + "vMerge")
                 if vm is not None:
                     vmerge = vm.get(W + "val") or "continue"
@@ -171,15 +194,25 @@ def extract(path: Path) -> Document:
         d = docx.Document(str(path))
     except (PackageNotFoundError, KeyError, ValueError, etree.XMLSyntaxError, zipfile.BadZipFile, zlib.error) as e:
         raise ExtractionError(f"DOCX could not be opened: {e} / DOCX 无法打开，请检查文件是否完整")
-    styles = {s.style_id: s.name for s in d.styles}
+    styles, styles_note = _style_names(d)
+    body = d.element.body
+    if body is None:
+        raise ExtractionError("DOCX has no document body (w:body); the file is broken "
+                              "/ DOCX 文件缺少正文，文件已损坏，请用 Word 另存后再试")
     blocks: list[Block] = []
-    for el in d.element.body.iterchildren():
+    numbers = Numbering.of(d)          # Word's automatic "一、" / "（一）" / "1.", not in the text
+    for el in body.iterchildren():
         if el.tag == W + "p":
+            label = numbers.label(el)       # counted even on an empty paragraph, as Word does
             raw = _text(el).strip()
             if not raw:
                 continue
+            if label and not raw.startswith(label.strip()):
+                raw = label + raw
             text = normalize(raw)
             lvl = _style_level(el, styles)
+            if lvl is None:
+                lvl = numbers.outline_level(el)      # a custom style with an outline level
             if lvl is None and len(text) <= 60:
                 lvl = heading_level(text)
             blocks.append(Block(HEADING if lvl else PARAGRAPH, text, level=lvl))
@@ -191,7 +224,23 @@ def extract(path: Path) -> Document:
     except (TypeError, ValueError):
         pages = None
     doc = Document(str(path), "docx", pages=pages)
+    if styles_note:
+        doc.warnings.append(styles_note)
     return assemble(doc, blocks)
+
+
+def _style_names(d) -> tuple[dict[str, str], str | None]:
+    """{style id: name}, and a warning when the styles part cannot be read (a relationship to a
+    styles part outside the file, a broken part): that costs only the style names — headings
+    are then found from their numbering — so the report is still read."""
+    try:
+        return {s.style_id: s.name for s in d.styles}, None
+    except Exception as e:  # noqa: BLE001 — only the file's own faults are forgiven, see below
+        if bad_input_reason(e, "docx") is None:
+            raise
+        return {}, (f"the DOCX styles part could not be read ({type(e).__name__}: {str(e)[:120]}; broken or "
+                    "hostile file?), headings were found from their numbering only "
+                    "/ 样式表无法读取（文件可能已损坏），标题仅按编号识别")
 
 
 def _app_pages(path: Path) -> int | None:

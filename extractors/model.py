@@ -7,8 +7,11 @@ cells, merged cells kept as spans. Nothing after the extractor knows the file fo
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import asdict, dataclass, field
 from typing import Iterator
+
+from .errors import ExtractionError
 
 HEADING, PARAGRAPH, TABLE = "heading", "paragraph", "table"
 
@@ -43,14 +46,53 @@ class Block:
 
     def grid(self, fill: bool = True) -> list[list[str]]:
         """Rows of cell texts. With ``fill`` a merged cell's text is repeated over its span
-        (what a reader sees); without it the covered positions are empty strings."""
-        g = [["" for _ in range(self.n_cols)] for _ in range(self.n_rows)]
+        (what a reader sees); without it the covered positions are empty strings.
+
+        Its size is bounded by the cells the table really holds, whatever spans or positions it
+        declares: a table far larger than its cells (one cell claiming 10^9 columns) keeps only
+        the rows and columns where some cell starts (see ``grid_axes``)."""
+        rows, cols = grid_axes(self.cells)
+        g = [[""] * len(cols) for _ in rows]
         for c in self.cells:
-            for r in range(c.row, c.row + c.rowspan):
-                for k in range(c.col, c.col + c.colspan):
-                    if fill or (r == c.row and k == c.col):
-                        g[r][k] = c.text
+            r0, r1 = bisect_left(rows, c.row), bisect_left(rows, c.row + c.rowspan)
+            k0, k1 = bisect_left(cols, c.col), bisect_left(cols, c.col + c.colspan)
+            if not fill:
+                if r1 > r0 and k1 > k0:
+                    g[r0][k0] = c.text
+                continue
+            for i in range(r0, r1):
+                for k in range(k0, k1):
+                    g[i][k] = c.text
         return g
+
+
+# a real table fills its grid: every position is some cell's (merged cells included). This many
+# positions per cell (Word's 63-column limit, rounded up), or a small table's worth, is far beyond
+# any real table; more is a broken or hostile file's size claim, not content.
+GRID_POSITIONS_PER_CELL = 64
+GRID_POSITIONS_MIN = 10_000
+
+
+class TableTooLarge(ExtractionError):
+    """A table whose grid stays far larger than its cells even when condensed (see ``grid_axes``)."""
+
+
+def grid_axes(cells: list[Cell]) -> tuple[list[int], list[int]]:
+    """The declared rows and columns the grid keeps, in order (grid index = list index).
+    Normally all of them, 0..n-1. When rows × columns exceed what the cells could fill
+    (``GRID_POSITIONS_PER_CELL``), only those where some cell starts: a span then covers the
+    kept ones it reaches, so every text stays and only the claimed empty width goes. If even
+    that is too large (cells scattered over a vast sparse grid), ``TableTooLarge``."""
+    n_rows = max((c.row + c.rowspan for c in cells), default=0)
+    n_cols = max((c.col + c.colspan for c in cells), default=0)
+    limit = max(GRID_POSITIONS_MIN, GRID_POSITIONS_PER_CELL * len(cells))
+    if max(1, n_rows) * max(1, n_cols) <= limit:
+        return list(range(n_rows)), list(range(n_cols))
+    rows, cols = sorted({c.row for c in cells}), sorted({c.col for c in cells})
+    if len(rows) * len(cols) > limit:
+        raise TableTooLarge(f"a table of {len(rows)} rows × {len(cols)} columns holds only {len(cells)} cells "
+                            "(broken or hostile file?) / 表格结构异常（行列数远超单元格数），文件可能已损坏")
+    return rows, cols
 
 
 @dataclass
@@ -95,6 +137,13 @@ def table_from_rows(rows: list[list[str]], page: int | None = None) -> Block:
     return Block(TABLE, table_text(rows), page=page, cells=cells)
 
 
+def note_loss(doc: Document, message: str) -> None:
+    """Something of the file was left out (pages, a table, bytes): a warning that also lands in
+    ``meta["lost"]``, which makes the stored report `partial` instead of `ok` (pipeline/flow.py)."""
+    doc.warnings.append(message)
+    doc.meta.setdefault("lost", []).append(message)
+
+
 def assemble(doc: Document, blocks: list[Block]) -> Document:
     """Lay blocks end to end into ``doc.text`` and give each its span."""
     parts, pos = [], 0
@@ -105,7 +154,11 @@ def assemble(doc: Document, blocks: list[Block]) -> Document:
         if b.kind == TABLE and not b.cells:
             continue
         if b.kind == TABLE:
-            b.text = table_text(b.grid(fill=False))
+            try:
+                b.text = table_text(b.grid(fill=False))
+            except TableTooLarge as e:      # the rest of the document is still worth reading
+                note_loss(doc, f"a table was left out: {e.reason}")
+                continue
         b.start, b.end = pos, pos + len(b.text)
         parts.append(b.text)
         pos = b.end + 1

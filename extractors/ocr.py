@@ -7,6 +7,11 @@ in grayscale, straightened if tilted, and its ruled tables are found from the im
 table's cells are cut out and stacked into one image read as a plain block, so a word can only
 land in its own cell. Confidence (0..1) goes on table blocks here and on paragraph blocks through
 ``mark_confidence``; page means go into ``Document.meta["ocr_confidence"]``.
+
+Rough scans (issue 15): an unevenly lit page is flattened first (``ocr_clean``); cells left blank
+and lines read with low confidence are read once more at another size; weak or outlying numbers get
+alternative readings (a larger tesseract reading and the second recogniser, ``ocr_rapid``), kept
+with each cell's confidence in ``meta["ocr_cells"]`` for the record's plausibility check.
 """
 from __future__ import annotations
 
@@ -332,13 +337,23 @@ def _table_block(gray: np.ndarray, grid: Grid, page_no: int) -> tuple[Block, lis
         # percentages inside text cells ("赋值100%" read as "1009%") get the same check as text lines
         words = _reread_numbers(sheet_img, tesseract_words(sheet_img, psm=11))
         cells_text, cell_words = _assign(words, slots, len(grid.cells))
-        _reread_number_cells(grid, cells_text, cell_words,
-                             [None if crops[k] is None else _cell_crop(gray, grid.cell_box(*cell), pad, tight=True)
-                              for k, cell in enumerate(grid.cells)])
+        tight = [None if crops[k] is None else _cell_crop(gray, grid.cell_box(*cell), pad, tight=True)
+                 for k, cell in enumerate(grid.cells)]
+        alts = _reread_number_cells(grid, cells_text, cell_words, tight)
+        _reread_blank_cells(cells_text, cell_words, crops)
+        _reread_weak_numbers(cells_text, cell_words, tight, alts)
         words = [w for ws in cell_words for w in ws]
+    else:
+        cell_words, alts = [[] for _ in grid.cells], {}
     cells = [Cell(r, c, cells_text[k], rs, cs) for k, (r, c, rs, cs) in enumerate(grid.cells)]
     conf, _ = _mean_conf(words)
-    return Block(TABLE, "", page=page_no, cells=cells, confidence=round(conf, 3)), words
+    block = Block(TABLE, "", page=page_no, cells=cells, confidence=round(conf, 3))
+    # per-cell evidence for the record's plausibility check (pipeline/record/ocr_check.py): a table's
+    # mean confidence hides the one misread score that makes a false alarm
+    block.ocr_cells = [{"row": r, "col": c, "text": cells_text[k], "confidence": round(_mean_conf(cell_words[k])[0], 3),
+                        "alternatives": sorted(alts.get(k, set()) - {cells_text[k]})}
+                       for k, (r, c, rs, cs) in enumerate(grid.cells) if re.search(r"\d", cells_text[k])]
+    return block, words
 
 
 NUMBER_READING = re.compile(r"^[(（]?[+\-]?\d[\d,]*(?:\.\d+)?%?[)）]?$")
@@ -356,12 +371,14 @@ def _numeric_columns(grid: Grid, texts: list[str]) -> set[int]:
             if (n := sum(1 for t in ts if NUMERIC_CELL.match(t))) >= 2 and n >= 0.5 * len(ts)}
 
 
-def _reread_number_cells(grid: Grid, texts: list[str], cell_words: list[list[Word]], crops: list) -> None:
+def _reread_number_cells(grid: Grid, texts: list[str], cell_words: list[list[Word]],
+                         crops: list) -> dict[int, set[str]]:
     """Cells worth a digits-only reading, read in one call (``_digit_pass``): those read as
     numbers (the Chinese model misreads "%" and some digits), those with ink but no text or a
     short non-Chinese scrap (a lone "3" is often dropped or read as "B"), and one-character
     cells: a score misread as a Chinese character — these take the digits only when their
-    column is mostly numbers after the re-reading (else "优"/"是" would turn into digits)."""
+    column is mostly numbers after the re-reading (else "优"/"是" would turn into digits).
+    Returns {cell: both readings} for the cells the digits pass read."""
     cands, maybe = [], set()
     for k, (r, c, rs, cs) in enumerate(grid.cells):
         t = texts[k]
@@ -373,6 +390,8 @@ def _reread_number_cells(grid: Grid, texts: list[str], cell_words: list[list[Wor
             cands.append(k)
             maybe.add(k)
     found = _digit_pass(crops, cands)
+    # both engines' readings of a cell are kept: the one not used is the re-read a later check may prefer
+    alts: dict[int, set[str]] = {k: {t, texts[k]} - {""} for k, (t, _) in found.items()}
     for k, (t, ws) in found.items():
         if k not in maybe:
             texts[k], cell_words[k] = t, ws
@@ -380,6 +399,72 @@ def _reread_number_cells(grid: Grid, texts: list[str], cell_words: list[list[Wor
     for k in maybe & found.keys():
         if grid.cells[k][1] in numeric:
             texts[k], cell_words[k] = found[k]
+    return alts
+
+
+WEAK_NUMBER = 0.70      # cell confidence below which a number gets a third, larger reading (as an alternative)
+
+
+def _outliers(texts: list[str]) -> set[int]:
+    """Number cells ten times larger than the median of the table's numbers and without a decimal
+    point while most have one: a decimal point lost ("9138" for "91.38")."""
+    nums = {k: t for k, t in enumerate(texts) if NUMBER_READING.match(t or "")}
+    vals = sorted(float(re.sub(r"[^\d.]", "", t) or 0) for t in nums.values())
+    if len(vals) < 4 or sum("." in t for t in nums.values()) < len(nums) / 2:
+        return set()
+    med = vals[len(vals) // 2]
+    return {k for k, t in nums.items() if "." not in t and med > 0 and float(re.sub(r"[^\d]", "", t) or 0) > 10 * med}
+
+
+def _reread_weak_numbers(texts: list[str], cell_words: list[list[Word]], crops: list,
+                         alts: dict[int, set[str]]) -> None:
+    """Numbers read with low confidence, read once more at a larger size (~64 px glyphs) by the
+    Chinese model with digits only. The reading never replaces the cell's text: it is kept as an
+    alternative that the record's plausibility check takes only where it fits the table's
+    arithmetic (pipeline/record/ocr_check.py)."""
+    from PIL import Image
+    weak = [k for k, t in enumerate(texts) if crops[k] is not None and NUMBER_READING.match(t or "")
+            and (_mean_conf(cell_words[k])[0] < WEAK_NUMBER or k in _outliers(texts))]
+    if not weak:
+        return
+    from . import ocr_rapid      # the second recogniser, where installed
+    for k, (t, score) in zip(weak, ocr_rapid.read_crops([crops[k] for k in weak])):
+        t = normalize(t).replace(" ", "")
+        if t and NUMBER_READING.match(t) and t != texts[k]:
+            alts.setdefault(k, set()).add(t)
+    scaled = []
+    for k in weak:
+        cr = crops[k]
+        f = min(4, max(1, round(64 / max(1, cr.shape[0]))))
+        scaled.append(np.asarray(Image.fromarray(cr).resize((cr.shape[1] * f, cr.shape[0] * f), Image.BICUBIC))
+                      if f > 1 else cr)
+    sheet, slots = stack(scaled, gap=40, margin=40)
+    got, _ = _assign(tesseract_words(Image.fromarray(sheet), psm=6,
+                                     config=("tessedit_char_whitelist=" + DIGITS_WHITELIST,)), slots, len(weak))
+    for j, k in enumerate(weak):
+        if got[j] and NUMBER_READING.match(got[j]) and got[j] != texts[k]:
+            alts.setdefault(k, set()).add(got[j])
+
+
+def _reread_blank_cells(texts: list[str], cell_words: list[list[Word]], crops: list) -> None:
+    """Cells with ink that both passes read as nothing (a header "分值", a row label on a grey, noisy
+    scan: a whole column or row is lost with them) read once more, enlarged to ~48 px glyphs, stacked
+    on one sheet in uniform-block mode. Only a reading with a Chinese character or a digit is used."""
+    from PIL import Image
+    blank = [k for k, t in enumerate(texts) if not t and crops[k] is not None]
+    if not blank:
+        return
+    scaled = []
+    for k in blank:
+        cr = _paper_white(crops[k])
+        f = min(3, max(1, round(48 / max(1, cr.shape[0] / 1.5))))
+        scaled.append(np.asarray(Image.fromarray(cr).resize((cr.shape[1] * f, cr.shape[0] * f), Image.BICUBIC))
+                      if f > 1 else cr)
+    sheet, slots = stack(scaled, gap=60, margin=40)
+    got, per = _assign(tesseract_words(Image.fromarray(sheet), psm=6), slots, len(blank))
+    for j, k in enumerate(blank):
+        if got[j] and (CJK.search(got[j]) or re.search(r"\d", got[j])):
+            texts[k], cell_words[k] = got[j], per[j]
 
 
 def _digit_pass(crops: list, cands: list[int]) -> dict[int, tuple[str, list[Word]]]:
@@ -455,6 +540,41 @@ def _reread_numbers(img, words: list[Word]) -> list[Word]:
     return out
 
 
+LINE_GLYPH_PX = 40      # glyph height tesseract reads best; a weak line is re-read scaled to it
+
+
+def _reread_weak_lines(img, groups: dict[tuple, list[Word]]) -> None:
+    """Lines read with low confidence (a large bold title, small print) cut out, scaled to ~40 px
+    glyphs (or 1.5× when already near it: another resolution), stacked and read in one call. The
+    new reading replaces the line only when its confidence is clearly higher."""
+    from PIL import Image
+    weak = [k for k, ws in groups.items() if _mean_conf(ws)[0] < LOW_CONFIDENCE and sum(len(w.text) for w in ws) >= 2]
+    if not weak:
+        return
+    gray = np.asarray(img)
+    crops = []
+    for k in weak:
+        ws = groups[k]
+        x0, y0 = min(w.left for w in ws), min(w.top for w in ws)
+        x1, y1 = max(w.left + w.width for w in ws), max(w.top + w.height for w in ws)
+        h = float(np.median([w.height for w in ws]))
+        pad = max(6, int(h // 4))
+        crop = gray[max(0, y0 - pad):y1 + pad, max(0, x0 - pad):x1 + pad]
+        f = LINE_GLYPH_PX / max(1.0, h)
+        f = 1.5 if abs(f - 1) < 0.25 else min(3.0, max(0.3, f))
+        crops.append(np.asarray(Image.fromarray(crop).resize((max(1, int(crop.shape[1] * f)), max(1, int(crop.shape[0] * f))),
+                                                            Image.LANCZOS)))
+    sheet, slots = stack(crops, gap=40, margin=30)
+    _, per = _assign(tesseract_words(Image.fromarray(sheet), psm=6), slots, len(weak))
+    for j, k in enumerate(weak):
+        old = groups[k]
+        if per[j] and _mean_conf(per[j])[0] > _mean_conf(old)[0] + 0.1:
+            top, left = min(w.top for w in old), min(w.left for w in old)
+            # the new words stand where the line stood (reading order and position come from the page)
+            new = sorted(per[j], key=lambda w: w.left)          # one line: left to right
+            groups[k] = [Word(w.text, left + n, top, w.width, w.height, w.conf, k) for n, w in enumerate(new)]
+
+
 def _text_lines(img, grids: list[Grid]) -> tuple[list[tuple[int, OcrLine]], list[Word]]:
     """Lines outside the tables, as (top y, line) in tesseract's reading order."""
     from PIL import ImageDraw
@@ -468,6 +588,8 @@ def _text_lines(img, grids: list[Grid]) -> tuple[list[tuple[int, OcrLine]], list
     groups: dict[tuple, list[Word]] = {}
     for w in words:
         groups.setdefault(w.line, []).append(w)
+    _reread_weak_lines(img, groups)
+    words = [w for ws in groups.values() for w in ws]
     out = []
     for ws in groups.values():
         ws.sort(key=lambda w: w.left)
@@ -478,11 +600,50 @@ def _text_lines(img, grids: list[Grid]) -> tuple[list[tuple[int, OcrLine]], list
     return out, words
 
 
+# page clean-up before recognition (extractors/ocr_clean.py): "auto" flattens pages whose light is
+# uneven (phone photos), "flatten" every page, "none" reads the render as it is. Measured on degraded
+# seed copies (README, OCR section).
+CLEAN = os.environ.get("JIXIAO_OCR_CLEAN", "auto").strip().lower()
+
+
+def _clean(img):
+    from .ocr_clean import flatten_background, needs_flattening
+    gray = np.asarray(img)
+    if CLEAN == "flatten" or (CLEAN == "auto" and needs_flattening(gray)):
+        from PIL import Image
+        return Image.fromarray(flatten_background(gray))
+    return img
+
+
+def _find_grids(gray: np.ndarray) -> list[Grid]:
+    """Ruled tables of the page. On a grey, noisy page thin light rules fall under the ink level in
+    places and two cells read as one merged cell ("1514" for 15 | 14); the grid found on the page
+    binarized at its Otsu threshold is taken when it finds the same tables with more cells. Cells
+    are still cut from the grey page."""
+    from .ocr_clean import binarize, choose_binarization
+    grids = find_grids(gray)
+    if not grids or choose_binarization(gray) != "otsu":
+        return grids
+    alt = find_grids(binarize(gray))
+    same = len(alt) == len(grids) and all(abs(a.bbox[1] - g.bbox[1]) < 20 for a, g in zip(alt, grids))
+    return alt if same and sum(len(a.cells) for a in alt) > sum(len(g.cells) for g in grids) else grids
+
+
+def _debug_save(img, page_no: int) -> None:
+    """``extract --debug DIR``: the page as the recogniser sees it (cleaned, straightened)."""
+    out = os.environ.get("JIXIAO_OCR_DEBUG_DIR")
+    if out:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        img.save(Path(out) / f"page-{page_no:03d}.png")
+
+
 def ocr_image(img, page_no: int = 1) -> tuple[list, float]:
     """Items (text lines and table Blocks, reading order) of one page image, and its mean confidence."""
     img = img.convert("L")
+    img = _clean(img)
     img, gray = _straighten(img)
-    grids = find_grids(gray)
+    _debug_save(img, page_no)
+    grids = _find_grids(gray)
     lines, words = _text_lines(img, grids)
     tables = []
     for g in grids:
@@ -501,8 +662,45 @@ def ocr_image(img, page_no: int = 1) -> tuple[list, float]:
     return items, round(conf, 3)
 
 
+# The rendered size is capped by pixels, not dpi: a page's size is the file's claim (14400 pt =
+# 200 inches square is legal PDF), and at 300 dpi that page is 60000² px, 3.6 GB. 25 MP holds an
+# A3 page at 300 dpi; a larger page is read at the dpi that fits, down to MIN_DPI, below which
+# text is too small to read and the page is reported as too large instead.
+MAX_PAGE_PIXELS = 25_000_000
+MIN_DPI = 100
+
+
+def render_dpi(width_pt: float, height_pt: float) -> float | None:
+    """The dpi a page of that size is rendered at for OCR: DPI, or less so the image stays within
+    MAX_PAGE_PIXELS; None when even MIN_DPI would not fit (the page is too large to read)."""
+    area_in2 = max(width_pt, 1.0) * max(height_pt, 1.0) / 72 ** 2
+    dpi = min(float(DPI), (MAX_PAGE_PIXELS / area_in2) ** 0.5)
+    return dpi if dpi >= MIN_DPI else None
+
+
+def too_large_pages(path: Path, pages: list[int]) -> list[int]:
+    """The 0-based pages of ``pages`` that are too large to read (``render_dpi``)."""
+    import pypdfium2 as pdfium
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        return [i for i in pages if render_dpi(*pdf[i].get_size()) is None]
+    finally:
+        pdf.close()
+
+
+def too_large_reason(pages: list[int]) -> str:
+    shown = ", ".join(str(i + 1) for i in pages[:10]) + (" …" if len(pages) > 10 else "")
+    return (f"page(s) {shown} too large to read: over {MAX_PAGE_PIXELS // 1_000_000} million pixels even at "
+            f"{MIN_DPI} dpi (an oversized or hostile page size); send the pages at a normal paper size "
+            f"/ 第 {shown} 页页面过大，无法识别，请按正常纸张尺寸重新扫描或导出")
+
+
 def _render(pdf, i: int):
-    return pdf[i].render(scale=DPI / 72, grayscale=True).to_pil()
+    page = pdf[i]
+    dpi = render_dpi(*page.get_size())
+    if dpi is None:         # callers leave such pages out (too_large_pages); never render one
+        raise ExtractionError(too_large_reason([i]))
+    return page.render(scale=dpi / 72, grayscale=True).to_pil()
 
 
 def ocr_pages(path: Path, pages: list[int]) -> dict[int, list]:
@@ -545,6 +743,17 @@ def _ocr_pages(pdf, pages: list[int]) -> dict[int, list]:
             for fut in done:
                 results[running.pop(fut)] = fut.result()[0]
     return results
+
+
+def cell_evidence(results: dict[int, list]) -> list[dict]:
+    """Every OCR'd table cell that holds a digit: {page (1-based), row, col, text, confidence,
+    alternatives (the other engine's reading, when it differs)} — kept in ``meta["ocr_cells"]``."""
+    out = []
+    for i, items in sorted(results.items()):
+        for x in items:
+            if isinstance(x, Block):
+                out += [dict(c, page=i + 1) for c in getattr(x, "ocr_cells", [])]
+    return out
 
 
 def page_confidence(results: dict[int, list]) -> dict[int, float]:

@@ -8,7 +8,9 @@ finder (pdfminer, ~20× slower) instead. ``meta["table_finder"]`` lists the page
 ``JIXIAO_PDF_TABLES=pdfplumber`` sends every table page through pdfplumber (for comparison).
 Merged cells become spans, multi-line cells are joined, and a table that runs onto the next page
 is joined into one. Pages without a text layer are handed to OCR when it is installed, else the
-file is `needs_ocr`."""
+file is `needs_ocr` (when they are at least half of it; fewer are left out, named in the warnings
+and ``meta["pages_lost"]``, and the report is stored `partial`); so are pages whose text layer decodes to garbage (``textlayer.judge``: fonts
+without a true /ToUnicode map), listed with the reason in ``meta["ocr_reasons"]``."""
 from __future__ import annotations
 
 import os
@@ -16,9 +18,11 @@ import re
 from pathlib import Path
 
 from .errors import Encrypted, ExtractionError, NeedsOCR
-from .model import TABLE, Block, Cell, Document, assemble
+from .model import TABLE, Block, Cell, Document, assemble, note_loss
 from .normalize import normalize
 from .structure import lines_to_blocks, strip_furniture
+from .textlayer import REASON as TEXT_LAYER_UNREADABLE
+from .textlayer import judge as judge_text_layer
 
 MIN_PATHS_FOR_TABLE = 4       # a ruled table draws at least a few path objects
 MIN_CHARS_TEXT_PAGE = 20      # fewer characters than this: the page has no usable text layer
@@ -184,6 +188,8 @@ def extract(path: Path, ocr: bool = True) -> Document:
         n = len(pdf)
         page_lines: list[list] = []
         table_pages, textless, plumber_pages, vector_pages = [], [], [], []
+        unreadable: dict[int, str] = {}     # 1-based page → why its text layer was not used
+        too_large: list[int] = []           # pages OCR leaves out: too large to render (ocr.render_dpi)
         use_vector = table_finder() == "vector"
         for i in range(n):
             page = pdf[i]
@@ -191,6 +197,12 @@ def extract(path: Path, ocr: bool = True) -> Document:
             text = textpage.get_text_bounded()
             if len(text.strip()) < MIN_CHARS_TEXT_PAGE and _has_image(page):
                 textless.append(i)
+                page_lines.append([])
+                continue
+            verdict = judge_text_layer(text)
+            if not verdict.readable:    # fonts without a true Unicode map: the page is read like a scan
+                textless.append(i)
+                unreadable[i + 1] = f"{TEXT_LAYER_UNREADABLE} ({verdict.why})"
                 page_lines.append([])
                 continue
             if _path_count(page) >= MIN_PATHS_FOR_TABLE:
@@ -231,15 +243,24 @@ def extract(path: Path, ocr: bool = True) -> Document:
         if len(textless) == n or len(textless) >= max(1, n * 0.5):
             from . import ocr as ocr_mod
             if not ocr or not ocr_mod.available():
-                raise NeedsOCR(f"{len(textless)} of {n} pages have no text layer (scanned); install OCR "
-                               "(make setup-ocr) to read them / 扫描件无文字层，需要 OCR")
+                what = ("have no text layer (scanned)" if not unreadable else
+                        f"have no usable text layer ({len(unreadable)} decode to garbage: fonts without a Unicode map)")
+                raise NeedsOCR(f"{len(textless)} of {n} pages {what}; install OCR "
+                               "(make setup-ocr) to read them / 扫描件或文字层无法解码，需要 OCR")
         from . import ocr as ocr_mod
         if ocr and ocr_mod.available():
+            # a page too large to render (its size is the file's claim) is left out, not rendered
+            too_large = ocr_mod.too_large_pages(path, textless)
+            if too_large and len(too_large) == n:
+                raise ExtractionError(ocr_mod.too_large_reason(too_large))
+            textless = [i for i in textless if i not in too_large]
             ocr_result = ocr_mod.ocr_pages(path, textless)
             for i, items in ocr_result.items():
                 page_lines[i] = items
             meta["ocr_pages"] = [p + 1 for p in textless]
             meta["ocr_confidence"] = ocr_mod.page_confidence(ocr_result)
+            meta["ocr_cells"] = ocr_mod.cell_evidence(ocr_result)
+            meta["ocr_reasons"] = {p + 1: unreadable.get(p + 1, "no text layer") for p in textless}
     text_only = [[x for x in items if isinstance(x, str)] for items in page_lines]
     cleaned, removed = strip_furniture(text_only)
     meta["furniture_removed"] = removed
@@ -263,4 +284,35 @@ def extract(path: Path, ocr: bool = True) -> Document:
     doc = assemble(Document(str(path), "pdf", pages=n, meta=meta), lines_to_blocks(seq))
     if "ocr_confidence" in meta:
         ocr_mod.mark_confidence(doc, ocr_result)
+    _name_lost_pages(doc, [i + 1 for i in textless if i + 1 not in unreadable], unreadable, too_large)
     return doc
+
+
+def _name_lost_pages(doc: Document, scanned: list[int], unreadable: dict[int, str], too_large: list[int]) -> None:
+    """Say which pages were left out and why, one warning per cause, and list them (1-based) in
+    ``meta["pages_lost"]``: the report is then stored as `partial`, never silently short
+    (docling's partial success). ``scanned``: pages without a text layer (1-based), lost when OCR
+    did not run; ``unreadable``: pages whose text layer is garbage; ``too_large``: 0-based pages
+    OCR would not render."""
+    ocr_read = "ocr_pages" in doc.meta
+    lost = {i + 1 for i in too_large}
+    if too_large:
+        from . import ocr as ocr_mod
+        note_loss(doc, ocr_mod.too_large_reason(too_large))
+    if scanned and not ocr_read:
+        shown = ", ".join(map(str, scanned))
+        note_loss(doc, f"page(s) {shown}: no text layer (scanned) and OCR is not installed, so not read; install "
+                       f"OCR (make setup-ocr) and ingest again / 第 {shown} 页为扫描页，未安装 OCR，未识别")
+        lost |= set(scanned)
+    if unreadable:
+        doc.meta["text_layer_unreadable"] = unreadable
+        done = "read by OCR instead / 文字层无法解码，已按扫描件识别" if ocr_read else \
+            "not read: install OCR (make setup-ocr) / 文字层无法解码，需要 OCR"
+        msg = f"page(s) {', '.join(map(str, unreadable))}: {TEXT_LAYER_UNREADABLE} (fonts without a true Unicode map), {done}"
+        if ocr_read:
+            doc.warnings.append(msg)
+        else:
+            note_loss(doc, msg)
+            lost |= set(unreadable)
+    if lost:
+        doc.meta["pages_lost"] = sorted(lost)

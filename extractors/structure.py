@@ -70,6 +70,25 @@ def strip_furniture(pages: list[list[str]]) -> tuple[list[list[str]], int]:
     return out, removed
 
 
+# "项目名称：…", "评价方式:…": a field of a cover page or form, label then value
+FIELD_LINE = re.compile(r"^[\u4e00-\u9fff（）()]{2,10}\s*[:：]\s*\S")
+# a date with a clock time ("2023-04-07 15:25"): a web page's publication stamp, never prose
+STAMP_LINE = re.compile(r"20\d\d[-/.]\d{1,2}[-/.]\d{1,2}\s*\d{1,2}:\d{2}")
+
+
+def _field_runs(lines: list) -> set[int]:
+    """Indexes of lines that are paragraphs of their own: field lines next to another field line
+    (a cover page's 项目名称 / 主管部门 / 评价机构 …) and publication stamps — never run into a
+    title. A single "主要做法：…" line is prose and joins as before."""
+    is_field = [not isinstance(x, Block) and bool(FIELD_LINE.match(x[0].strip())) and len(x[0].strip()) <= 60
+                for x in lines]
+    runs = {i for i, f in enumerate(is_field)
+            if f and ((i > 0 and is_field[i - 1]) or (i + 1 < len(is_field) and is_field[i + 1]))}
+    # a publication stamp line stands alone too, so the title above it is not run into it
+    return runs | {i for i, x in enumerate(lines)
+                   if not isinstance(x, Block) and len(x[0].strip()) <= 120 and STAMP_LINE.search(x[0])}
+
+
 def lines_to_blocks(lines: list, wrap_width: int | None = None) -> list[Block]:
     """Join wrapped lines into paragraphs; numbered short lines become headings.
     ``lines`` holds (text, page) pairs and, in place, table Blocks.
@@ -82,6 +101,7 @@ def lines_to_blocks(lines: list, wrap_width: int | None = None) -> list[Block]:
     blocks: list[Block] = []
     cur: list[str] = []
     cur_page = None
+    fields = _field_runs(lines)
 
     def flush():
         nonlocal cur
@@ -89,7 +109,7 @@ def lines_to_blocks(lines: list, wrap_width: int | None = None) -> list[Block]:
             blocks.append(Block(PARAGRAPH, "".join(cur), page=cur_page))
             cur = []
 
-    for item in lines:
+    for k, item in enumerate(lines):
         if isinstance(item, Block):      # a table found by the extractor, kept in place
             flush()
             blocks.append(item)
@@ -98,6 +118,10 @@ def lines_to_blocks(lines: list, wrap_width: int | None = None) -> list[Block]:
         s = text.strip()
         if not s:
             flush()
+            continue
+        if k in fields:                  # "项目名称：…" among other fields: a line of its own
+            flush()
+            blocks.append(Block(PARAGRAPH, s, page=page))
             continue
         lvl = heading_level(s)
         if lvl is not None and len(s) >= 0.85 * wrap_width and s[-1] not in SENTENCE_END and \

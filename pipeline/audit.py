@@ -19,6 +19,8 @@ from collections import Counter
 from pathlib import Path
 from typing import IO, Iterable
 
+from .display import printable
+
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 MARK, COMMENT = "复核结论", "复核意见"          # reviewer columns in the XLSX
 MARK_OK, MARK_WRONG = "✓", "✗"
@@ -113,10 +115,13 @@ def audit_rows(con, severity: str | None = None) -> tuple[list[dict], list[dict]
 # ---------------------------------------------------------------- csv / json
 
 def write_csv(rows: list[dict], out: IO[str]) -> None:
+    """Every text cell that a spreadsheet would take for a formula is neutralised (csvcell): titles
+    and evidence are quoted from reports, which may be hostile."""
+    from .csvcell import safe_row
     w = csv.writer(out)
     w.writerow(COLUMNS)
     for r in rows:
-        w.writerow(["" if r.get(c) is None else r[c] for c in COLUMNS])
+        w.writerow(safe_row("" if r.get(c) is None else r[c] for c in COLUMNS))
 
 
 def write_json(rows: list[dict], out: IO[str]) -> None:
@@ -281,7 +286,12 @@ def write_xlsx(rows: list[dict], stale: list[dict], path: Path) -> None:
     _list_sheet(ws, rows)
     _summary_sheet(wb.create_sheet(SHEET_SUMMARY), rows)
     _stale_sheet(wb.create_sheet(SHEET_STALE), stale)
-    wb.save(path)
+    # built in memory, written in one go: a failing write (disk full) raises here, once, and never
+    # again later from a half-closed zip file being collected
+    import io
+    buf = io.BytesIO()
+    wb.save(buf)
+    Path(path).write_bytes(buf.getvalue())
 
 
 # ---------------------------------------------------------------- import
@@ -375,7 +385,7 @@ def run_import(db: Path, xlsx: Path) -> int:
     if not xlsx.exists():
         raise FileNotFoundError(f"no file {xlsx} to import / 找不到要导入的文件")
     reviews = read_reviews_xlsx(xlsx)
-    con = connect(db)
+    con = connect(db, create=False)     # writes marks into a jixiao warehouse; never creates or adopts one
     try:
         migrate(con)
         stats = import_reviews(con, reviews, str(xlsx))
@@ -383,7 +393,7 @@ def run_import(db: Path, xlsx: Path) -> int:
     finally:
         con.close()
     orphan = sum(1 for rv in reviews if rv["finding_key"] not in live)
-    print(f"imported {len(reviews)} reviews from {xlsx}: {stats['new']} new, {stats['changed']} changed, "
+    print(f"imported {len(reviews)} reviews from {printable(str(xlsx))}: {stats['new']} new, {stats['changed']} changed, "
           f"{stats['unchanged']} unchanged" + (f"; {orphan} refer to findings that no longer exist (sheet {SHEET_STALE})"
                                                if orphan else "")
           + f" / 已导入 {len(reviews)} 条复核", file=sys.stderr)
@@ -403,16 +413,19 @@ def run_export(db: Path, fmt: str, out: str | None, severity: str | None) -> int
                if not n_reports else
                f"no findings{' of severity ' + severity + ' or worse' if severity else ''} in {n_reports} reports")
         print(f"audit list is empty: {why}; writing the header only / 审计清单为空", file=sys.stderr)
-    if fmt == "xlsx":
+    if fmt == "xlsx" or out:
         path = Path(out or "audit.xlsx")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_xlsx(rows, stale, path)
-    elif out:
-        path = Path(out)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # utf-8 with BOM so that Excel opens the Chinese text correctly
-        with open(path, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as fh:
-            (write_csv if fmt == "csv" else write_json)(rows, fh)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if fmt == "xlsx":
+                write_xlsx(rows, stale, path)
+            else:
+                # utf-8 with BOM so that Excel opens the Chinese text correctly
+                with open(path, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as fh:
+                    (write_csv if fmt == "csv" else write_json)(rows, fh)
+        except OSError as e:    # disk full, read-only, a folder: say which file (cli turns it into a message)
+            e.filename = e.filename or str(path)
+            raise
     else:
         try:
             (write_csv if fmt == "csv" else write_json)(rows, sys.stdout)
@@ -425,7 +438,7 @@ def run_export(db: Path, fmt: str, out: str | None, severity: str | None) -> int
         counts = Counter(r["severity"] for r in rows)
         reviewed = sum(1 for r in rows if r["review_mark"] or r["review_comment"])
         print(f"wrote {len(rows)} findings ({counts['error']} error, {counts['warning']} warning, {counts['info']} info; "
-              f"{reviewed} reviewed, {len(stale)} stale reviews) to {path}", file=sys.stderr)
+              f"{reviewed} reviewed, {len(stale)} stale reviews) to {printable(str(path))}", file=sys.stderr)
     return 0
 
 
@@ -440,8 +453,10 @@ def main(a) -> int:
             return run_import(db, Path(a.import_file))
         return run_export(db, _format(a), getattr(a, "out", None), getattr(a, "severity", None))
     except ValueError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {printable(str(e), newlines=True)}", file=sys.stderr)
         return 2
     except duckdb.Error as e:
-        print(f"error: cannot read {db} as a DuckDB warehouse ({e}) / 无法读取数据库", file=sys.stderr)
+        from warehouse.guard import problem
+        why = problem(e, str(db)) or f"cannot use {db} as a DuckDB warehouse ({e}) / 无法读取数据库"
+        print(f"error: {printable(why, newlines=True)}", file=sys.stderr)
         return 2

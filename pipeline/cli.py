@@ -1,15 +1,19 @@
 """jixiao — read Chinese fiscal performance-evaluation reports (绩效评价报告) into a DuckDB warehouse.
 
 Every command's help ends with examples. Exit status: 0 when the command ran (a bad file is
-recorded in ingest_log, not fatal); 2 when the command itself could not run.
+recorded in ingest_log, not fatal); 2 when the command itself could not run (one message, no
+traceback); 1 for an internal error (a bug; JIXIAO_DEBUG=1 shows the traceback).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
+
+from .display import printable
 
 DEFAULT_DB = "warehouse/reports.duckdb"
 
@@ -21,16 +25,38 @@ def _examples(text: str) -> str:
 def cmd_ingest(a) -> int:
     from .ingest import ingest
     s = ingest(a.paths, a.db, workers=a.workers, timeout=a.timeout, mem_mb=a.mem_mb,
-               progress=not a.quiet and sys.stderr.isatty() or a.progress, force=a.force, wait_s=a.wait)
+               progress=not a.quiet and sys.stderr.isatty() or a.progress, force=a.force, wait_s=a.wait,
+               cluster=a.cluster, shards=a.shards)
     for ln in s.lines():
-        print(ln)
-    print(f"warehouse: {a.db}  — try: python -m pipeline query --db {a.db} \"SELECT * FROM ingest_log\"")
+        print(printable(ln))
+    db = printable(str(a.db))
+    if a.shards:
+        print(f"shards: {printable(str(a.shards))}  — load them: python -m pipeline load {printable(str(a.shards))} --db {db}")
+        return 0
+    print(f"warehouse: {db}  — try: python -m pipeline query --db {db} \"SELECT * FROM ingest_log\"")
+    return 0
+
+
+def cmd_load(a) -> int:
+    from .shards import load
+    got, seconds = load(a.dir, a.db, wait_s=a.wait)
+    print(f"{got.shards} shards loaded ({got.reports} reports, {got.files} files) in {seconds:.1f} s "
+          f"({got.reports / max(seconds, 1e-9):.1f} reports/s); {got.skipped} loaded before, skipped")
+    db = printable(str(a.db))
+    print(f"warehouse: {db}  — try: python -m pipeline query --db {db} \"SELECT * FROM loaded_shards\"")
     return 0
 
 
 def cmd_extract(a) -> int:
-    from .flow import process_file
-    res = process_file(a.file, keep_document=a.stage == "document" or a.debug is not None)
+    from .runner import extract_bounded
+    if a.debug:     # OCR'd pages: the cleaned page images the recogniser saw (extractors/ocr.py)
+        os.environ["JIXIAO_OCR_DEBUG_DIR"] = str(Path(a.debug) / "ocr_pages")
+    # in a worker under ingest's limits: a hostile file must not take the machine or the terminal
+    res, over = extract_bounded(a.file, timeout=a.timeout, mem_mb=a.mem_mb,
+                                keep_document=a.stage == "document" or a.debug is not None)
+    if over:
+        print(f"error: {a.file}: {res['error']}", file=sys.stderr)
+        return 2
     if a.debug:
         Path(a.debug).mkdir(parents=True, exist_ok=True)
         for stage in ("document", "record", "findings"):
@@ -51,28 +77,43 @@ def cmd_extract(a) -> int:
 
 
 def cmd_query(a) -> int:
+    import duckdb
+    from warehouse.readonly import NotReadOnly, check_read_only, lock_down
     from warehouse.store import connect
     con = connect(a.db, read_only=True)
-    # read-only covers the warehouse; this closes the other doors (COPY … TO, ATTACH, files)
-    con.execute("SET enable_external_access = false")
     try:
-        cur = con.execute(a.sql)
-    except Exception as e:  # duckdb raises its own error kinds for bad SQL and for writes
-        print(f"query failed: {e}\n(the warehouse is opened read-only: SELECT only) / 查询失败", file=sys.stderr)
-        return 2
-    cols = [d[0] for d in cur.description] if cur.description else []
-    rows = cur.fetchall()
+        lock_down(con)
+        try:
+            check_read_only(con, a.sql)
+            cur = con.execute(a.sql)
+            cols = [d[0] for d in cur.description] if cur.description else []
+            rows = cur.fetchall()       # errors can surface here too, while rows are computed
+        except (NotReadOnly, duckdb.Error) as e:
+            _say(f"query failed: {e}\n(query is read-only: SELECT only) / 查询失败")
+            return 2
+    finally:
+        con.close()
     if a.format == "json":
-        json.dump([dict(zip(cols, r)) for r in rows], sys.stdout, ensure_ascii=False, default=str, indent=1)
-        print()
+        sys.stdout.write(_json_text([dict(zip(cols, r)) for r in rows]) + "\n")
     elif a.format == "csv":
         import csv
+        from .csvcell import safe_row
+        # a CSV goes to spreadsheets: no cell may start a formula; on a terminal nothing may steer it
+        shown = printable if sys.stdout.isatty() else (lambda v: v)
         w = csv.writer(sys.stdout)
-        w.writerow(cols)
-        w.writerows(rows)
+        w.writerow(safe_row(shown(c) for c in cols))
+        w.writerows(safe_row(shown(v) if isinstance(v, str) else v for v in r) for r in rows)
     else:
         _print_table(cols, rows)
     return 0
+
+
+def _json_text(obj) -> str:
+    """JSON whose strings carry no raw control characters: json escapes C0 itself; C1 controls,
+    bidi controls and lone surrogates are written as \\uXXXX too (the same data, valid JSON)."""
+    text = json.dumps(obj, ensure_ascii=False, default=str, indent=1)
+    return re.sub("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]",
+                  lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _print_table(cols, rows) -> None:
@@ -81,7 +122,12 @@ def _print_table(cols, rows) -> None:
     def width(s: str) -> int:
         return sum(2 if east_asian_width(ch) in "WF" else 1 for ch in s)
 
-    cells = [[("NULL" if v is None else str(v)).replace("\n", " ")[:60] for v in r] for r in rows]
+    def cell(v) -> str:
+        # one line per row; whatever could steer the terminal (ESC sequences in a file name) shown as \x1b
+        return printable(re.sub(r"\r\n|[\r\n\t]", " ", "NULL" if v is None else str(v)))[:60]
+
+    cols = [cell(c) for c in cols]
+    cells = [[cell(v) for v in r] for r in rows]
     ws = [max([width(c)] + [width(r[i]) for r in cells]) for i, c in enumerate(cols)]
     line = lambda vals: "  ".join(v + " " * (ws[i] - width(v)) for i, v in enumerate(vals))
     print(line(cols))
@@ -100,12 +146,24 @@ def cmd_rules(a) -> int:
 
 def cmd_audit(a) -> int:
     from . import audit
+    _check_out(a.out, "audit.xlsx")
     return audit.main(a)
 
 
 def cmd_report(a) -> int:
     from . import report
+    _check_out(a.out, "report.html")
     return report.main(a)
+
+
+class UsageError(Exception):
+    """An argument that cannot work, found before any work is done (exit 2 with this message)."""
+
+
+def _check_out(out: str | None, example: str) -> None:
+    if out and Path(out).is_dir():
+        raise UsageError(f"--out {out} is a folder; give a file name, e.g. --out {Path(out) / example} "
+                         f"/ --out 是文件夹，请给出文件名")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,6 +187,9 @@ python -m pipeline query --db warehouse/reports.duckdb "SELECT county, total_sco
 python -m pipeline ingest corpus/samples --db warehouse/reports.duckdb
 python -m pipeline ingest a.pdf b.docx --db /tmp/test.duckdb --workers 1
 python -m pipeline ingest incoming/ --wait 600        # from cron: queue behind a running ingest
+python -m pipeline ingest corpus/samples --cluster local:2      # a Dask cluster of 2 workers, for this run
+python -m pipeline ingest /shared/reports --cluster tcp://10.0.0.5:8786   # a running dask scheduler
+python -m pipeline ingest /shared/reports --cluster tcp://10.0.0.5:8786 --shards /shared/shards
 python -m pipeline query --db warehouse/reports.duckdb "SELECT status, count(*) FROM ingest_log GROUP BY 1"
 """))
     p.add_argument("paths", nargs="+", help="files or folders")
@@ -141,7 +202,30 @@ python -m pipeline query --db warehouse/reports.duckdb "SELECT status, count(*) 
                    help="if another ingest holds the warehouse, wait up to this long for it (default 0: stop at once)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--progress", action="store_true", help="progress bar even when not on a terminal")
+    p.add_argument("--cluster", metavar="ADDRESS",
+                   help="read the files on a Dask cluster: local:N starts N workers on this machine for this run; "
+                        "tcp://host:8786 uses a running `dask scheduler`. Every worker must see the files at the same "
+                        "paths (a shared file system); --workers is then ignored. See README 'Running on a cluster'")
+    p.add_argument("--shards", metavar="DIR",
+                   help="write the results as Parquet shards into DIR instead of the warehouse (one shard per batch, "
+                        "named by its rows: a re-run adds no duplicate); store them later with `load DIR --db FILE`")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("load", help="store Parquet shards written by ingest --shards", formatter_class=raw,
+                       description="Store every shard under DIR (written by `ingest --shards DIR`) into the warehouse, "
+                                   "one transaction per shard, each report replacing its earlier rows. Shards already "
+                                   "loaded are skipped (they are recorded in the loaded_shards table), so load can be "
+                                   "run again at any time, also after a crash. The corpus-level passes run once at the end.",
+                       epilog=_examples("""
+python -m pipeline ingest /shared/reports --cluster tcp://10.0.0.5:8786 --shards /shared/shards
+python -m pipeline load /shared/shards --db warehouse/reports.duckdb
+python -m pipeline query --db warehouse/reports.duckdb "SELECT count(*) FROM loaded_shards"
+"""))
+    p.add_argument("dir", metavar="DIR", help="the folder given to ingest --shards")
+    p.add_argument("--db", default=DEFAULT_DB, help=f"DuckDB file (default {DEFAULT_DB})")
+    p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                   help="if another process holds the warehouse, wait up to this long for it (default 0)")
+    p.set_defaults(func=cmd_load)
 
     p = sub.add_parser("extract", help="print one report as JSON (no database)", formatter_class=raw,
                        description="Extract one file and print the record (contract fields plus indicators, problems, "
@@ -154,12 +238,19 @@ python -m pipeline extract report.txt --debug /tmp/stages
 """))
     p.add_argument("file")
     p.add_argument("--stage", choices=["document", "record", "findings"], default="record")
-    p.add_argument("--debug", metavar="DIR", help="write document.json, record.json, findings.json here")
+    p.add_argument("--debug", metavar="DIR", help="write document.json, record.json, findings.json here "
+                   "(and ocr_pages/page-NNN.png: each OCR-read page as cleaned for the recogniser)")
     p.add_argument("--compact", action="store_true", help="one-line JSON")
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds the file may take (default 300, as ingest)")
+    p.add_argument("--mem-mb", type=int, default=4096, help="memory the reading may use, MB (default 4096, as ingest)")
     p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser("query", help="read-only SQL against the warehouse", formatter_class=raw,
-                       description="Run SQL on a read-only connection (writes are refused) and print the result.",
+                       description="Run read-only SQL and print the result. Only reads run: SELECT (also WITH, VALUES, "
+                                   "DESCRIBE, SHOW, SUMMARIZE, EXPLAIN SELECT); CREATE (also TEMP), SET, PRAGMA, CALL, "
+                                   "ATTACH, COPY, INSTALL/LOAD are refused before anything runs. Control characters "
+                                   "in values are shown as \\x1b etc.; CSV cells that would start a formula get a "
+                                   "leading ' (numbers stay numbers).",
                        epilog=_examples("""
 python -m pipeline query --db warehouse/reports.duckdb "SELECT county, total_score, grade FROM reports ORDER BY 2"
 python -m pipeline query --db warehouse/reports.duckdb --format csv "SELECT * FROM findings" > findings.csv
@@ -202,13 +293,64 @@ python -m pipeline audit --db warehouse/reports.duckdb --import audit.xlsx  # ke
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. The one error boundary: a cause on the user's side (a wrong --db or --out, a
+    full disk, a read-only file system, a locked warehouse, a closed pipe) ends with one plain
+    message and exit 2, never a traceback; only a real bug says so (exit 1)."""
     a = build_parser().parse_args(argv)
-    from warehouse.store import WarehouseLocked
     try:
-        return a.func(a) or 0
-    except (WarehouseLocked, FileNotFoundError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+        code = a.func(a) or 0
+        sys.stdout.flush()          # a closed pipe shows here at the latest, not at interpreter exit
+        return code
+    except BrokenPipeError:         # `ingest | head`: the reader has what it wanted
+        _quiet_stdout()
+        return 0
     except KeyboardInterrupt:
-        print("interrupted; what was written is complete, re-run to continue / 已中断，重新运行即可继续", file=sys.stderr)
+        _say("interrupted; what was written is complete, re-run to continue / 已中断，重新运行即可继续")
         return 130
+    except Exception as e:  # noqa: BLE001 — the boundary: every error becomes a message
+        return _report_error(e, a)
+
+
+def _report_error(e: Exception, a) -> int:
+    import duckdb
+    from warehouse.guard import NotAWarehouse, problem
+    from warehouse.readonly import NotReadOnly
+    from warehouse import store
+    from warehouse.shards import ShardError
+    from .cluster import ClusterLost, ClusterUnavailable
+    known = tuple(k for k in (store.WarehouseLocked, getattr(store, "WarehouseUnwritable", None), NotAWarehouse,
+                              NotReadOnly, UsageError, ShardError, ClusterLost, ClusterUnavailable) if k is not None)
+    if isinstance(e, FileNotFoundError) and not e.filename:     # our own "no warehouse at …" message
+        known += (FileNotFoundError,)
+    if isinstance(e, known):
+        _say(f"error: {e}")
+        return 2
+    if isinstance(e, (OSError, duckdb.Error, MemoryError)):
+        # a DuckDB error is about the warehouse; an OSError names its own file (or none)
+        why = problem(e, str(getattr(a, "db", "") or "") if isinstance(e, duckdb.Error) else "")
+        if why is None:             # a DuckDB error with no OS cause: still the warehouse's own words
+            why = f"the warehouse reported an error: {str(e).splitlines()[0][:300]}"
+        _say(f"error: {why}")
+        return 2
+    _say(f"internal error ({type(e).__name__}: {str(e)[:300]}); please report it with the command you ran. "
+         f"JIXIAO_DEBUG=1 shows the traceback / 内部错误，请报告给开发者")
+    if os.environ.get("JIXIAO_DEBUG"):
+        import traceback
+        traceback.print_exception(e)
+    return 1
+
+
+def _say(msg: str) -> None:
+    """A message on stderr, printable (a path may hold escape sequences); a closed stderr is no crash."""
+    try:
+        print(printable(msg, newlines=True), file=sys.stderr)
+    except (OSError, ValueError):
+        pass
+
+
+def _quiet_stdout() -> None:
+    # Python flushes stdout again at exit; pointing it at /dev/null keeps that flush from failing too
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

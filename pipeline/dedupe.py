@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections import Counter
 
 import numpy as np
 from rapidfuzz import fuzz
+
+from warehouse import corpus as store
 
 SHINGLE = 5            # characters per shingle
 N_HASH = 32            # MinHash functions
 BANDS = 8              # LSH bands (N_HASH / BANDS rows each): pairs with Jaccard ≳ 0.6 meet
 COMPARE_CHARS = 20000  # reduced-text prefix compared by rapidfuzz (OCR adds letterheads: compare whole texts)
 MIN_SIMILARITY = 90.0  # rapidfuzz ratio (0–100) to call two texts one report
-STREAM_ROWS = 256      # texts read from the warehouse at a time
 FORMAT_RANK = {"docx": 0, "txt": 1, "md": 1, "pdf": 2}
 
 _PAGE_MARKS = re.compile(r"第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|-\s*\d+\s*-|\[bookmark:[^\]]*\]")
@@ -65,66 +65,99 @@ def signature(text: str | None) -> np.ndarray | None:
     return minhash(r) if len(r) >= 50 else None
 
 
+class _Groups:
+    """Union–find over item positions; a group's root is its lowest position."""
+
+    def __init__(self, n: int):
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, i: int, j: int) -> None:
+        ri, rj = self.find(i), self.find(j)
+        if ri != rj:
+            self.parent[max(ri, rj)] = min(ri, rj)
+
+    def members(self) -> list[list[int]]:
+        out: dict[int, list[int]] = {}
+        for i in range(len(self.parent)):
+            out.setdefault(self.find(i), []).append(i)
+        return list(out.values())
+
+
+def key_pairs(items: list[dict]) -> list[tuple[int, int]]:
+    """(first, later) positions of items that share a ``content_key`` and may be one report."""
+    first: dict[str, int] = {}
+    out = []
+    for i, it in enumerate(items):
+        key = it.get("content_key")
+        if key:
+            if key in first and _compatible(items[first[key]], it):
+                out.append((first[key], i))
+            first.setdefault(key, i)
+    return out
+
+
+def lsh_pairs(sigs: list[np.ndarray | None]) -> list[tuple[int, int]]:
+    """Candidate pairs (i < j, sorted): signatures equal on all rows of at least one LSH band. A
+    ``None`` signature (too little text) pairs with nothing."""
+    buckets: dict[tuple, list[int]] = {}
+    rows = N_HASH // BANDS
+    for i, sig in enumerate(sigs):
+        if sig is None:
+            continue
+        for b in range(BANDS):
+            buckets.setdefault((b, *sig[b * rows:(b + 1) * rows].tolist()), []).append(i)
+    return sorted({(m[x], m[y]) for m in buckets.values() for x in range(len(m)) for y in range(x + 1, len(m))})
+
+
+def reduced_texts(items: list[dict], need: set[int], reduced_of=None) -> dict[int, str]:
+    """{position: reduced text prefix} for the items that are compared: from their ``text``, or
+    fetched by ``reduced_of(doc_ids)`` so the corpus's whole text is never held at once."""
+    if reduced_of is None:
+        return {i: reduce_text(items[i].get("text"))[:COMPARE_CHARS] for i in need}
+    got = reduced_of([items[i]["doc_id"] for i in sorted(need)])
+    return {i: got.get(items[i]["doc_id"], "") for i in need}
+
+
+def groups_to_result(items: list[dict], groups: list[list[int]], reduced: dict[int, str]) -> dict[str, tuple[str, bool, float]]:
+    """{doc_id: (primary's doc_id, is_primary, similarity to the primary)}; the primary of a group
+    is its best-ranked member (``_rank``)."""
+    out: dict[str, tuple[str, bool, float]] = {}
+    for members in groups:
+        members = sorted(members, key=lambda i: _rank(items[i]))
+        lead = members[0]
+        for i in members:
+            sim = 100.0 if i == lead else round(fuzz.ratio(reduced[lead], reduced[i]), 1)
+            out[items[i]["doc_id"]] = (items[lead]["doc_id"], i == lead, sim)
+    return out
+
+
 def group_reports(items: list[dict], reduced_of=None) -> dict[str, tuple[str, bool, float]]:
     """items: {doc_id, text | sig, content_key?, fiscal_year?, county?, completeness?, source_format?, text_chars?}
     → {doc_id: (group_id, is_primary, similarity to the primary)}; group_id is the primary's doc_id.
 
     Items may carry their ``sig`` (``signature``) instead of their text; ``reduced_of(doc_ids)``
-    then returns {doc_id: reduced text prefix} for just the documents that need comparing, so the
-    whole corpus's text is never held at once."""
+    then returns {doc_id: reduced text prefix} for just the documents that need comparing.
+    Steps: items sharing a content key are joined; MinHash bands propose pairs; rapidfuzz on the
+    reduced texts confirms them (never across a fiscal year or county); each group gets a primary."""
     items = sorted(items, key=lambda it: it["doc_id"])
-    parent = list(range(len(items)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def union(i: int, j: int) -> None:
-        ri, rj = find(i), find(j)
-        if ri != rj:
-            parent[max(ri, rj)] = min(ri, rj)
-
-    by_key: dict[str, int] = {}
-    for i, it in enumerate(items):
-        key = it.get("content_key")
-        if key:
-            if key in by_key and _compatible(items[by_key[key]], it):
-                union(by_key[key], i)
-            by_key.setdefault(key, i)
-    buckets: dict[tuple, list[int]] = {}
-    rows = N_HASH // BANDS
-    for i, it in enumerate(items):
-        sig = it["sig"] if "sig" in it else signature(it.get("text"))
-        if sig is None:          # too little text to judge; stays alone unless content_key says otherwise
-            continue
-        for b in range(BANDS):
-            buckets.setdefault((b, *sig[b * rows:(b + 1) * rows].tolist()), []).append(i)
-    pairs = sorted({(m[x], m[y]) for m in buckets.values() for x in range(len(m)) for y in range(x + 1, len(m))})
+    groups = _Groups(len(items))
+    for i, j in key_pairs(items):
+        groups.union(i, j)
+    pairs = lsh_pairs([it["sig"] if "sig" in it else signature(it.get("text")) for it in items])
     # only documents in a candidate pair or a content_key group are ever compared: fetch just those
-    keyed = Counter(find(i) for i in range(len(items)))
-    need = {i for p in pairs for i in p} | {i for i in range(len(items)) if keyed[find(i)] > 1}
-    if reduced_of is None:
-        reduced = {i: reduce_text(items[i].get("text"))[:COMPARE_CHARS] for i in need}
-    else:
-        got = reduced_of([items[i]["doc_id"] for i in sorted(need)])
-        reduced = {i: got.get(items[i]["doc_id"], "") for i in need}
+    keyed = {i for m in groups.members() if len(m) > 1 for i in m}
+    reduced = reduced_texts(items, {i for p in pairs for i in p} | keyed, reduced_of)
     for i, j in pairs:
-        if find(i) != find(j) and _compatible(items[i], items[j]) and fuzz.ratio(reduced[i], reduced[j]) >= MIN_SIMILARITY:
-            union(i, j)
-    groups: dict[int, list[int]] = {}
-    for i in range(len(items)):
-        groups.setdefault(find(i), []).append(i)
-    out: dict[str, tuple[str, bool, float]] = {}
-    for members in groups.values():
-        members.sort(key=lambda i: _rank(items[i]))
-        lead = members[0]
-        gid = items[lead]["doc_id"]
-        for i in members:
-            sim = 100.0 if i == lead else round(fuzz.ratio(reduced[lead], reduced[i]), 1)
-            out[items[i]["doc_id"]] = (gid, i == lead, sim)
-    return out
+        if groups.find(i) != groups.find(j) and _compatible(items[i], items[j]) \
+                and fuzz.ratio(reduced[i], reduced[j]) >= MIN_SIMILARITY:
+            groups.union(i, j)
+    return groups_to_result(items, groups.members(), reduced)
 
 
 _COMPLETENESS_FIELDS = ("province", "city", "county", "fiscal_year", "total_score", "grade", "allocated_wan",
@@ -132,46 +165,18 @@ _COMPLETENESS_FIELDS = ("province", "city", "county", "fiscal_year", "total_scor
                         "satisfaction_pct", "evaluator", "subject", "report_date", "programme")
 
 
-def _stream(con, sql: str, params=None):
-    cur = con.execute(sql, params or [])
-    while batch := cur.fetchmany(STREAM_ROWS):
-        yield from batch
-
-
-def refresh_groups(con) -> int:
-    """Recompute ``report_groups`` for the whole warehouse; returns the number of reports that
-    have more than one rendition."""
-    filled = " + ".join(f"(r.{c} IS NOT NULL)::INT" for c in _COMPLETENESS_FIELDS)
-    cur = con.execute(f"""
-        SELECT r.doc_id, r.content_key, r.fiscal_year, r.county, r.source_format, r.text_chars, r.ocr_pages,
-               {filled} + (SELECT count(*) FROM indicators i WHERE i.doc_id = r.doc_id)
-                        + (SELECT count(*) FROM problems p WHERE p.doc_id = r.doc_id) AS completeness
-        FROM reports r""")
-    cols = [d[0] for d in cur.description]
-    items = {row[0]: dict(zip(cols, row), sig=None) for row in cur.fetchall()}
-    # texts streamed straight from a scan (a join would hold every text in its hash table): only
-    # the signatures are kept
-    for doc_id, text in _stream(con, "SELECT doc_id, text FROM doc_text WHERE doc_id IN (SELECT doc_id FROM reports)"):
+def refresh_groups(db) -> int:
+    """Recompute ``report_groups`` for the whole warehouse (``db``: the Warehouse); returns the
+    number of reports that have more than one rendition."""
+    items = {r["doc_id"]: dict(r, sig=None) for r in store.rendition_candidates(db, _COMPLETENESS_FIELDS)}
+    # texts streamed from a table scan: only the signatures are kept
+    for doc_id, text in store.all_texts(db):
         items[doc_id]["sig"] = signature(text)
 
     def reduced_of(doc_ids: list[str]) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for k in range(0, len(doc_ids), STREAM_ROWS):
-            for d, text in con.execute("SELECT doc_id, text FROM doc_text WHERE doc_id IN (SELECT unnest(?))",
-                                       [doc_ids[k:k + STREAM_ROWS]]).fetchall():
-                out[d] = reduce_text(text)[:COMPARE_CHARS]
-        return out
+        return {d: reduce_text(text)[:COMPARE_CHARS] for d, text in store.texts_of(db, doc_ids) if text is not None}
     groups = group_reports(list(items.values()), reduced_of)
-    con.execute("BEGIN")
-    try:
-        con.execute("DELETE FROM report_groups")
-        if groups:
-            con.executemany("INSERT INTO report_groups (doc_id, group_id, is_primary, similarity) VALUES (?, ?, ?, ?)",
-                            [[d, g, p, s] for d, (g, p, s) in sorted(groups.items())])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+    store.replace_report_groups(db, [[d, g, p, sim] for d, (g, p, sim) in sorted(groups.items())])
     sizes: dict[str, int] = {}
     for g, _, _ in groups.values():
         sizes[g] = sizes.get(g, 0) + 1

@@ -13,7 +13,8 @@ from pathlib import Path
 import duckdb
 
 from extractors import KNOWN_EXTS
-from warehouse.store import Warehouse, WarehouseLocked
+from warehouse import corpus, guard, paths
+from warehouse.store import Warehouse, WarehouseLocked, WarehouseUnwritable
 
 from . import rules
 from .flow import VERSION, file_sha
@@ -55,13 +56,15 @@ class Summary:
 
 
 def find_files(paths: list[str | Path]) -> tuple[list[Path], list[Path]]:
-    """(report files, other files) under the given files and folders, recursively, sorted."""
+    """(report files, other files) under the given files and folders, recursively, sorted. Only
+    regular files are ever read: a FIFO, socket or device (which would block or never end) goes
+    to the other files, to be logged with ``skip_reason``."""
     found, other = [], []
     for p in map(Path, paths):
         if p.is_file():
             found.append(p)
             continue
-        if not p.exists():
+        if not p.is_dir():
             other.append(p)
             continue
         for f in sorted(p.rglob("*")):
@@ -69,17 +72,44 @@ def find_files(paths: list[str | Path]) -> tuple[list[Path], list[Path]]:
                 continue
             if f.is_file():
                 (found if f.suffix.lower() in KNOWN_EXTS else other).append(f)
+            elif not f.is_dir():
+                other.append(f)
     return found, other
 
 
+def skip_reason(p: Path) -> str:
+    """Why a path found by ``find_files`` is not read, in words a user can act on."""
+    if p.is_symlink() and not p.exists():
+        return "broken symbolic link, nothing to read / 符号链接指向的文件不存在"
+    if not p.exists():
+        return "path does not exist / 路径不存在"
+    if not p.is_file():
+        return ("not a regular file (a FIFO, socket or device), not read; copy the report into a file "
+                "/ 不是普通文件（管道、套接字或设备），未读取")
+    return (f"not a report type ({p.suffix or 'no extension'}); PDF, DOCX, TXT and MD are read "
+            "/ 非报告文件类型，已跳过")
+
+
 def ingest(paths: list[str | Path], db: str | Path, workers: int | None = None, timeout: float = 300.0,
-           mem_mb: int | None = 4096, progress: bool = True, force: bool = False, wait_s: float = 0.0) -> Summary:
+           mem_mb: int | None = 4096, progress: bool = True, force: bool = False, wait_s: float = 0.0,
+           cluster: str | None = None, shards: str | Path | None = None) -> Summary:
+    """Read ``paths`` into the warehouse ``db``; on a Dask cluster with ``cluster`` (local:N or
+    tcp://host:port, pipeline/cluster.py); into Parquet shards in the folder ``shards`` instead of
+    the warehouse with ``shards`` (pipeline/shards.py; ``load`` stores them later)."""
     run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     summary = Summary(run_id)
     t0 = time.perf_counter()
     files, other = find_files(paths)
     # forked before the warehouse opens: workers never inherit the writer's memory
-    host = WorkerHost(workers=workers or os.cpu_count() or 1, timeout=timeout, mem_mb=mem_mb)
+    host = _file_reader(cluster, workers, timeout, mem_mb)
+    if shards is not None:
+        from .shards import ingest_to_shards
+        try:
+            ingest_to_shards(files, other, shards, host, summary, progress)
+        finally:
+            host.close()
+        summary.seconds = time.perf_counter() - t0
+        return summary
     try:
         wh = open_warehouse(db, wait_s)
     except BaseException:
@@ -88,10 +118,7 @@ def ingest(paths: list[str | Path], db: str | Path, workers: int | None = None, 
     try:
         logged: list[dict] = []       # files not read this run: one log row each, written together
         for p in other:
-            reason = ("path does not exist / 路径不存在" if not p.exists()
-                      else f"not a report type ({p.suffix or 'no extension'}); PDF, DOCX, TXT and MD are read "
-                           "/ 非报告文件类型，已跳过")
-            logged.append({"source_path": str(p), "status": "skipped", "error": reason})
+            logged.append({"source_path": str(p), "status": "skipped", "error": skip_reason(p)})
         todo = []
         shas = {p: file_sha(p) for p in files}
         known = {} if force else wh.known_files(list(shas.values()))
@@ -119,8 +146,9 @@ def ingest(paths: list[str | Path], db: str | Path, workers: int | None = None, 
                 continue
             if bar is not None:
                 bar.update(1)
-                bar.set_postfix(stored=summary.files - before, ok=summary.status["ok"],
-                                failed=summary.files - summary.status["ok"] - summary.status["skipped"])
+                read = summary.status["ok"] + summary.status["partial"]     # partial: stored, pages named missing
+                bar.set_postfix(stored=summary.files - before, ok=read,
+                                failed=summary.files - read - summary.status["skipped"])
         _store(wh, batch, run_id, summary)
         if bar is not None:
             bar.close()
@@ -131,6 +159,14 @@ def ingest(paths: list[str | Path], db: str | Path, workers: int | None = None, 
         wh.close()
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def _file_reader(cluster: str | None, workers: int | None, timeout: float, mem_mb: int | None):
+    """What reads the files: a Dask cluster (same face as WorkerHost) or this machine's worker host."""
+    if cluster:
+        from .cluster import ClusterRunner
+        return ClusterRunner(cluster, timeout=timeout, mem_mb=mem_mb)
+    return WorkerHost(workers=workers or os.cpu_count() or 1, timeout=timeout, mem_mb=mem_mb)
 
 
 def open_warehouse(db: str | Path, wait_s: float = 0.0) -> Warehouse:
@@ -154,30 +190,60 @@ def open_warehouse(db: str | Path, wait_s: float = 0.0) -> Warehouse:
 
 def _store(wh: Warehouse, batch: list[dict], run_id: str, summary: Summary) -> None:
     """Write a batch in one transaction; if the warehouse refuses a value, file by file, so only the
-    file at fault is logged failed and the rest are stored."""
+    file at fault is logged failed (with the warehouse's own words) and the rest are stored. A
+    warehouse that cannot be written at all (disk full, read-only) stops the run: no file is at fault."""
     if not batch:
         return
     try:
         wh.write_many(batch, run_id)
         stored = batch
-    except duckdb.Error:
-        stored = []
-        for res in batch:
-            try:
-                wh.write(res, run_id, document_text=res.get("text"))
-            except duckdb.Error as e:
-                # a value the warehouse refuses (the transaction is rolled back whole): log the file, go on
-                res = dict(res, status="failed", record=None, doc_id=None,
-                           error=f"could not be stored ({type(e).__name__}: {str(e)[:200]}) "
-                                 "/ 无法写入数据库，请把该文件报告给开发者")
-                wh.write(res, run_id)
-            stored.append(res)
+    except (duckdb.Error, OSError) as e:
+        if _environmental(e):
+            raise _unwritable(wh, e) from e
+        stored = [_store_one(wh, res, run_id) for res in batch]
+    count_stored(summary, stored)
+
+
+def count_stored(summary: Summary, stored: list[dict]) -> None:
+    """Add stored results to the run's summary (also used for results written to shards)."""
     for res in stored:
         summary.files += 1
         summary.pages += res.get("pages") or 0
         summary.status[res["status"]] += 1
         if res["status"] != "ok" and not res.get("unchanged"):     # an unchanged file is no problem
-            summary.problems.append((res["source_path"], res["status"], res.get("error")))
+            summary.problems.append((paths.readable(res["source_path"]), res["status"], res.get("error")))
+
+
+def _store_one(wh: Warehouse, res: dict, run_id: str) -> dict:
+    try:
+        wh.write(res, run_id, document_text=res.get("text"))
+        return res
+    except (duckdb.Error, OSError) as e:
+        if _environmental(e):
+            raise _unwritable(wh, e) from e
+        # a value the warehouse refuses (the transaction is rolled back whole): the file is logged
+        # failed by a row made only of what any table takes, so this write cannot fail the same way
+        failed = {"source_path": res["source_path"], "status": "failed", "record": None, "doc_id": None,
+                  "file_sha": res.get("file_sha"), "seconds": res.get("seconds"), "pages": None,
+                  "error": f"could not be stored ({type(e).__name__}: {str(e)[:300]}) "
+                           "/ 无法写入数据库，请把该文件报告给开发者"}
+        try:
+            wh.write(failed, run_id)
+        except (duckdb.Error, OSError) as e2:
+            raise _unwritable(wh, e2) from e2
+        return failed
+
+
+def _environmental(e: BaseException) -> bool:
+    """The disk's or the file system's doing (full, read-only, no permission), not a value's."""
+    return isinstance(e, (duckdb.IOException, OSError)) or guard.is_environmental(e)
+
+
+def _unwritable(wh: Warehouse, e: BaseException) -> WarehouseUnwritable:
+    return WarehouseUnwritable(
+        f"cannot write to the warehouse {wh.path} ({str(e).splitlines()[0][:200]}); free disk space or check "
+        "permissions, then run ingest again — what was stored so far is kept / 无法写入数据库（磁盘已满或无写权限），"
+        "请释放空间或检查权限后重新运行，已写入的内容不受影响")
 
 
 def refresh_corpus_findings(wh: Warehouse, only_if_changed: bool = False) -> bool:
@@ -197,38 +263,14 @@ def _corpus_passes(wh: Warehouse) -> None:
     import jieba
     jieba.setLogLevel(60)       # the writer loads jieba only now (workers had it): no banner on stderr
     from . import dedupe, taxonomy
-    dedupe.refresh_groups(wh.con)
-    taxonomy.refresh_categories(wh.con)
+    dedupe.refresh_groups(wh)
+    taxonomy.refresh_categories(wh)
     corpus_rules = [r for r in rules.REGISTRY.values() if r.corpus]
     if not corpus_rules:
         return
-    records = corpus_records(wh.con)
-    findings = rules.run_corpus(records, lambda ids: stream_texts(wh.con, ids))
+    records = corpus.corpus_records(wh)
+    findings = rules.run_corpus(records, lambda ids: corpus.texts_of(wh, ids))
     wh.replace_corpus_findings([r.id for r in corpus_rules], findings)
-
-
-def corpus_records(con) -> list[dict]:
-    """Reports with their problems, as records for corpus-level rules (texts come from
-    ``stream_texts``: holding every text at once would grow with the corpus)."""
-    cur = con.execute("SELECT r.*, COALESCE(g.group_id, r.doc_id) AS report_group FROM reports r "
-                      "LEFT JOIN report_groups g USING (doc_id) ORDER BY r.doc_id")
-    cols = [d[0] for d in cur.description]
-    recs = [dict(zip(cols, row)) for row in cur.fetchall()]
-    probs: dict = {}
-    for doc_id, seq, text, cat in con.execute("SELECT doc_id, seq, text, category FROM problems ORDER BY doc_id, seq").fetchall():
-        probs.setdefault(doc_id, []).append({"seq": seq, "text": text, "category": cat})
-    for r in recs:
-        r["problems"] = probs.get(r["doc_id"], [])
-    return recs
-
-
-def stream_texts(con, doc_ids: list[str], chunk: int = 200):
-    """(doc_id, text) for the given reports, in that order, a few hundred at a time."""
-    for k in range(0, len(doc_ids), chunk):
-        part = doc_ids[k:k + chunk]
-        got = dict(con.execute("SELECT doc_id, text FROM doc_text WHERE doc_id IN (SELECT unnest(?))", [part]).fetchall())
-        for d in part:
-            yield d, got.get(d)
 
 
 def _bar(total: int, enabled: bool):

@@ -222,19 +222,19 @@ def build_html(con) -> str:
 
 
 def open_for_report(db: str | Path):
-    """A connection where the comparison views exist: read-only when they do, else migrate first
-    (an older warehouse) and group renditions."""
-    from warehouse.store import connect, migrate
+    """A read-only connection to a warehouse where the comparison views exist. ``report`` only
+    reads: a warehouse from before the views (an older jixiao) is not upgraded here — ``ingest``
+    does that — and anything that is not a jixiao warehouse is refused unchanged (store.connect)."""
+    from warehouse.guard import NotAWarehouse
+    from warehouse.store import connect
     con = connect(db, read_only=True)
     has = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'county_summary'").fetchone()[0]
     if has:
         return con
     con.close()
-    con = connect(db)
-    migrate(con)
-    from .dedupe import refresh_groups
-    refresh_groups(con)
-    return con
+    raise NotAWarehouse(f"{db} was written by an older jixiao and has no comparison views yet; upgrade it by "
+                        f"running ingest once (unchanged files are skipped): python -m pipeline ingest <folder> "
+                        f"--db {db} / 数据库版本较旧，请先运行一次 ingest 升级")
 
 
 def main(a) -> int:
@@ -243,6 +243,12 @@ def main(a) -> int:
         html = build_html(con)
     finally:
         con.close()
-    Path(a.out).write_text(html, encoding="utf-8")
-    print(f"wrote {a.out} ({len(html) // 1024} KB) — open it in any browser, no network needed", file=sys.stderr)
+    try:
+        Path(a.out).write_text(html, encoding="utf-8")
+    except OSError as e:        # disk full, read-only, no permission: say which file (cli turns it into a message)
+        e.filename = e.filename or a.out
+        raise
+    from .display import printable
+    print(f"wrote {printable(str(a.out))} ({len(html) // 1024} KB) — open it in any browser, no network needed",
+          file=sys.stderr)
     return 0

@@ -17,6 +17,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import pickle
+import signal
 import time
 from multiprocessing.connection import wait
 from pathlib import Path
@@ -38,6 +39,38 @@ def _limit_memory(mem_mb: int | None) -> None:
             pass
 
 
+def memory_reason(mem_mb: int | None) -> str:
+    """What a file that ran out of memory is logged with: the limit, and what to do."""
+    if not mem_mb:
+        return ("ran out of memory while reading; free memory or read this file alone "
+                "/ 读取时内存不足，请释放内存或单独处理该文件")
+    return (f"ran out of its memory limit ({mem_mb} MB) while reading; re-run this file alone with a larger "
+            f"--mem-mb (e.g. --mem-mb {mem_mb * 2}) / 读取时超出内存限制（{mem_mb} MB），已跳过，"
+            "请用更大的 --mem-mb 单独重试该文件")
+
+
+def _own_process_group() -> None:
+    """Make the calling worker the leader of a process group of its own: what it starts (tesseract
+    for a scanned page) joins that group, so stopping the worker can stop them all (``_kill_group``)
+    without touching the host or the writer, which stay in theirs."""
+    try:
+        os.setpgid(0, 0)
+    except OSError:
+        pass
+
+
+def _kill_group(pid: int | None) -> None:
+    """SIGKILL to the process group a worker leads (the worker and every child it started). The
+    group id is the worker's pid; a worker whose group could not be set leads none, and then
+    there is no such group (ESRCH), never someone else's."""
+    if not pid:
+        return
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
 def _close_inherited(conns) -> None:
     """Close the parent's pipe ends a forked child inherited: while a child holds them, it never
     sees end-of-file when the parent dies, and would wait for work forever."""
@@ -48,9 +81,10 @@ def _close_inherited(conns) -> None:
             pass
 
 
-def _worker(conn, mem_mb: int | None, inherited=()) -> None:
+def _worker(conn, mem_mb: int | None, inherited=(), keep_document: bool = False) -> None:
     """Read paths from ``conn`` and answer each with the pickled result, until told to stop (or
     until the parent's end closes)."""
+    _own_process_group()
     _close_inherited(inherited)
     _limit_memory(mem_mb)
     try:
@@ -62,9 +96,10 @@ def _worker(conn, mem_mb: int | None, inherited=()) -> None:
             if path is None:
                 break
             try:
-                data, healthy = pickle.dumps(process_file(path), protocol=pickle.HIGHEST_PROTOCOL), True
+                res = process_file(path, keep_document=True) if keep_document else process_file(path)
+                data, healthy = pickle.dumps(res, protocol=pickle.HIGHEST_PROTOCOL), True
             except BaseException as e:  # noqa: BLE001 — report whatever happened, then retire
-                why = ("ran out of its memory limit / 读取时超出内存限制，已跳过" if isinstance(e, MemoryError)
+                why = (memory_reason(mem_mb) if isinstance(e, MemoryError)
                        else f"worker error {type(e).__name__}: {e} / 处理进程出错，请把该文件报告给开发者")
                 data, healthy = pickle.dumps(_failed(path, why)), False
             conn.send_bytes(data)
@@ -84,7 +119,9 @@ PRIME_TEXT = ("示例项目绩效评价报告\n一、基本情况\n项目预算�
 def _prime() -> None:
     """Run the record and rule stages once in the parent on a tiny text, so what they load lazily
     (jieba.analyse takes seconds) is loaded before fork and every worker inherits it, instead of
-    each worker loading it again for its one file."""
+    each worker loading it again for its one file. The readers' libraries too: loaded in a worker,
+    they load under its memory limit, and a low --mem-mb then fails while mapping lxml or pdfium."""
+    _preload_readers()
     try:
         from extractors.txt import text_to_document
         from . import rules
@@ -92,6 +129,18 @@ def _prime() -> None:
         rules.run(build_record(text_to_document(PRIME_TEXT, "<warm-up>")))
     except Exception:  # noqa: BLE001 — only a speed-up; a real file will report its own error
         pass
+
+
+READER_LIBRARIES = ("lxml.etree", "docx", "pypdfium2", "pdfplumber", "numpy", "PIL.Image", "extractors.ocr")
+
+
+def _preload_readers() -> None:
+    import importlib
+    for name in READER_LIBRARIES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 — only a speed-up; a worker that needs it reports why
+            pass
 
 
 def _out_of_memory(res: dict) -> bool:
@@ -118,17 +167,23 @@ def run_files(paths: Iterable[Path], workers: int = 1, timeout: float = 300.0,
 class _Pool:
     """Long-lived forked workers fed one path at a time (see the module docstring)."""
 
-    def __init__(self, workers: int, timeout: float, mem_mb: int | None):
+    def __init__(self, workers: int, timeout: float, mem_mb: int | None, keep_document: bool = False):
         self.size, self.timeout, self.mem_mb = max(1, workers), timeout, mem_mb
+        self.keep_document = keep_document
         self.ctx = mp.get_context("fork")
         self.idle: list = []           # [conn, proc, files served]
         self.busy: dict = {}           # conn -> [conn, proc, files served, path, started]
+        self.over_limit: dict[str, str] = {}   # path -> "time" | "memory": stopped by a limit
 
     def _spawn(self) -> list:
         parent, child = self.ctx.Pipe(duplex=True)
         inherited = [parent] + [w[0] for w in self.idle] + list(self.busy)
-        proc = self.ctx.Process(target=_worker, args=(child, self.mem_mb, inherited), daemon=True)
+        proc = self.ctx.Process(target=_worker, args=(child, self.mem_mb, inherited, self.keep_document), daemon=True)
         proc.start()
+        try:                # the worker does it too; whichever runs first, the group exists before any kill
+            os.setpgid(proc.pid, proc.pid)
+        except OSError:
+            pass
         child.close()
         return [parent, proc, 0]
 
@@ -136,6 +191,7 @@ class _Pool:
     def _end(w: list, kill: bool = False) -> int | None:
         conn, proc = w[0], w[1]
         if kill:
+            _kill_group(proc.pid)       # the worker and what it started (tesseract), not just the worker
             proc.kill()
         else:
             try:
@@ -145,8 +201,10 @@ class _Pool:
         conn.close()
         proc.join(5)
         if proc.is_alive():
+            _kill_group(proc.pid)
             proc.kill()
             proc.join(5)
+        _kill_group(proc.pid)           # a child it left behind when it ended
         return proc.exitcode
 
     def run(self, paths: list[str]) -> Iterator[dict]:
@@ -170,12 +228,17 @@ class _Pool:
                     try:
                         res = pickle.loads(conn.recv_bytes())
                         healthy = proc.is_alive() and not _out_of_memory(res) and not (res.get("error") or "").startswith("worker error")
+                        if _out_of_memory(res):
+                            res["error"] = memory_reason(self.mem_mb)
+                            self.over_limit[p] = "memory"
                     except (EOFError, OSError, pickle.UnpicklingError):
                         code = self._end(w, kill=True)
-                        why = ("ran out of its memory limit" if code in (-9, 137) or code is None
-                               else f"worker ended with code {code}")
-                        res = _failed(p, f"{why} while reading / 读取时超出内存或进程异常，已跳过",
-                                      seconds=time.monotonic() - t0)
+                        if code in (-9, 137) or code is None:
+                            res = _failed(p, memory_reason(self.mem_mb), seconds=time.monotonic() - t0)
+                            self.over_limit[p] = "memory"
+                        else:
+                            res = _failed(p, f"worker ended with code {code} while reading "
+                                             "/ 读取时处理进程异常退出，已跳过", seconds=time.monotonic() - t0)
                         healthy = False
                     if not healthy or w[2] >= FILES_PER_WORKER:
                         self._end(w)
@@ -193,7 +256,9 @@ class _Pool:
                     if now - t0 > self.timeout:
                         del self.busy[conn]
                         self._end([conn_, proc, served], kill=True)
-                        yield _failed(p, f"took longer than {self.timeout:.0f} s, stopped / 处理超时（{self.timeout:.0f} 秒），已跳过",
+                        self.over_limit[p] = "time"
+                        yield _failed(p, f"took longer than {self.timeout:g} s, stopped; re-run it alone with a larger --timeout "
+                                         f"/ 处理超时（{self.timeout:g} 秒），已跳过，可用更大的 --timeout 单独重试",
                                       status="skipped", seconds=now - t0)
         finally:
             for w in self.idle:
@@ -201,6 +266,17 @@ class _Pool:
             for conn, w in list(self.busy.items()):
                 self._end(w[:3], kill=True)
             self.idle, self.busy = [], {}
+
+
+def extract_bounded(path: str | Path, timeout: float = 300.0, mem_mb: int | None = 4096,
+                    keep_document: bool = False) -> tuple[dict, str | None]:
+    """``process_file`` for one file in a worker under the same time and memory limits as an
+    ingest worker (its own process group, killed whole when over time), so a hostile file cannot
+    take the machine's memory or hold the terminal. Returns the result and, when a limit stopped
+    the file, which one ("time" or "memory"; the result's error says what to do)."""
+    pool = _Pool(1, timeout, mem_mb, keep_document=keep_document)
+    (res,) = list(pool.run([str(path)]))
+    return res, pool.over_limit.get(str(path))
 
 
 class WorkerHost:

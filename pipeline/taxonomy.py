@@ -19,6 +19,8 @@ import jieba
 import jieba.analyse
 from rapidfuzz import fuzz, process
 
+from warehouse import corpus as store
+
 OTHER = "其他问题"
 
 # label → (cue words: a hit on any adds its weight; prototype sentences for fuzzy matching).
@@ -144,22 +146,15 @@ def assign_categories(texts: list[str]) -> list[str]:
     return [named.get(_clean(t), lb) if lb == OTHER else lb for t, lb in zip(texts, labels)]
 
 
-def refresh_categories(con) -> int:
+def refresh_categories(db) -> int:
     """Fill ``problems.category`` where missing and re-cluster the uncategorised ones across the
-    corpus; returns the number of rows changed."""
-    rows = con.execute("SELECT doc_id, seq, text, category FROM problems ORDER BY doc_id, seq").fetchall()
+    corpus (``db``: the Warehouse); returns the number of rows changed."""
+    rows = store.problem_rows(db)
     if not rows:
         return 0
     new = assign_categories([r[2] or "" for r in rows])
     # a category the problems family already set is kept; missing and OTHER ones are (re)assigned
     changes = [[lb, d, s] for (d, s, _, old), lb in zip(rows, new)
                if (old is None or old == OTHER or old.startswith("其他：")) and old != lb]
-    if changes:
-        con.execute("BEGIN")
-        try:
-            con.executemany("UPDATE problems SET category = ? WHERE doc_id = ? AND seq = ?", changes)
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
+    store.set_problem_categories(db, changes)
     return len(changes)

@@ -1,5 +1,6 @@
-"""Shared fixtures. The real reports in ../shared/seeds are reached through ``seeds`` only:
-in CI (CI=true) their absence is a failure; on a clone without them those tests skip, saying why."""
+"""Shared fixtures. The real reports beside the checkout are reached through two fixtures only:
+``seeds`` (../shared/seeds) and ``real`` (../shared/real). In CI (CI=true) their absence is a
+failure; on a clone without them those tests skip, saying why."""
 from __future__ import annotations
 
 import json
@@ -10,17 +11,29 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"
+REAL = ROOT.parent / "shared" / "real"
 SAMPLES = ROOT / "corpus" / "samples"
+
+
+def _shared_part(path: Path, marker: str) -> Path:
+    """A folder of ../shared: in CI its absence fails the test; elsewhere the test skips, saying why."""
+    if not (path / marker).exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI must have the real reports at {path}")
+        pytest.skip(f"real reports not found at {path} (they live beside the checkout in shared/)")
+    return path
 
 
 @pytest.fixture(scope="session")
 def seeds() -> Path:
     """The seed folder (txt/ docx/ pdf/ scanned/ encodings/ gold.json)."""
-    if not (SEEDS / "gold.json").exists():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI must have the seed reports at {SEEDS}")
-        pytest.skip(f"seed reports not found at {SEEDS} (they live beside the checkout in shared/)")
-    return SEEDS
+    return _shared_part(SEEDS, "gold.json")
+
+
+@pytest.fixture(scope="session")
+def real() -> Path:
+    """The public report beginnings (../shared/real: one .txt per case, cases.json with the fields each states)."""
+    return _shared_part(REAL, "cases.json")
 
 
 @pytest.fixture(scope="session")

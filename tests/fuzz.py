@@ -23,7 +23,7 @@ from pathlib import Path
 
 from tests.hostile_files import docx_bytes, docx_with_document_xml, good_report_text
 
-STATUSES = {"ok", "failed", "needs_ocr", "encrypted", "not_a_report", "skipped"}
+STATUSES = {"ok", "partial", "failed", "needs_ocr", "encrypted", "not_a_report", "skipped"}
 
 
 class Hang(Exception):

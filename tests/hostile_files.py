@@ -302,3 +302,94 @@ def huge_single_line(mb: int = 10) -> str:
     unit = "项目绩效评价指标得分预算资金执行率为百分之九十，"   # report words so the full record path runs
     n = mb * (1 << 20) // len(unit.encode("utf-8")) + 1
     return unit * n
+
+
+# ---------------------------------------------------------------- issue 14: size and structure lies
+
+def docx_table_xml(rows: list[list[tuple[str, int]]], grid_cols: int | None, text: str = "") -> bytes:
+    """word/document.xml with the lines of ``text`` as paragraphs, then one table; each cell is
+    (text, gridSpan), and the table declares ``grid_cols`` grid columns (None: no w:tblGrid)."""
+    grid = "" if grid_cols is None else "<w:tblGrid>" + "<w:gridCol w:w=\"1000\"/>" * grid_cols + "</w:tblGrid>"
+    body = []
+    for row in rows:
+        tcs = []
+        for cell_text, span in row:
+            pr = f'<w:tcPr><w:gridSpan w:val="{span}"/></w:tcPr>' if span != 1 else ""
+            tcs.append(f"<w:tc>{pr}<w:p><w:r><w:t>{cell_text}</w:t></w:r></w:p></w:tc>")
+        body.append("<w:tr>" + "".join(tcs) + "</w:tr>")
+    xml = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document {DOC_NS}><w:body>'
+           + "".join(f"<w:p><w:r><w:t>{ln}</w:t></w:r></w:p>" for ln in text.split("\n") if ln.strip()) +
+           "<w:p><w:r><w:t>某县示范项目绩效评价指标得分表</w:t></w:r></w:p>"
+           f"<w:tbl>{grid}{''.join(body)}</w:tbl></w:body></w:document>")
+    return xml.encode("utf-8")
+
+
+def gridspan_bomb_docx_bytes(span: int = 999_999_999) -> bytes:
+    """A few-KB DOCX whose one table cell claims ``span`` grid columns of a 3-column table: a reader
+    that builds the table at its declared width needs span × rows cells (issue 14, D6)."""
+    rows = [[("一级指标", 1), ("分值", 1), ("得分", 1)],
+            [("合计", span)],
+            [("产出", 1), ("30", 1), ("27.5", 1)]]
+    text = "\n".join(ln for ln in good_report_text(20).split("\n") if "\t" not in ln)
+    return docx_with_document_xml(docx_table_xml(rows, grid_cols=3, text=text))
+
+
+def docx_with_external_styles_bytes() -> bytes:
+    """A DOCX whose styles relationship points outside the package (TargetMode="External"): what a
+    broken or hostile file does; python-docx then fails deep inside with a KeyError (issue 14, D12)."""
+    base = zipfile.ZipFile(io.BytesIO(docx_bytes(good_report_text(21))))
+    rels_name = "word/_rels/document.xml.rels"
+    rels = base.read(rels_name).decode("utf-8")
+    import re as _re
+    rels = _re.sub(r'(<Relationship [^>]*Type="[^"]*/styles"[^>]*?)Target="[^"]*"',
+                   r'\1Target="http://example.invalid/styles.xml" TargetMode="External"', rels)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in base.infolist():
+            if info.filename == "word/styles.xml":
+                continue
+            z.writestr(info.filename, rels.encode("utf-8") if info.filename == rels_name else base.read(info.filename))
+    return out.getvalue()
+
+
+def huge_image_page_pdf_bytes(side_pt: int = 14400, grey: int = 0x80) -> bytes:
+    """A few-hundred-byte PDF of one ``side_pt`` × ``side_pt`` pt page (14400 pt = 200 in, the PDF
+    maximum) that draws a 1×1 grey image over the whole page: no text layer, so it goes to OCR,
+    which renders it at 300 dpi to 60000² px unless the size is capped (issue 14, D10)."""
+    img = bytes([grey])
+    objs = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        3: (f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {side_pt} {side_pt}] "
+            f"/Resources << /XObject << /Im1 5 0 R >> >> /Contents 4 0 R >>").encode(),
+        4: _stream(f"q {side_pt} 0 0 {side_pt} 0 0 cm /Im1 Do Q".encode()),
+        5: (b"<< /Type /XObject /Subtype /Image /Width 1 /Height 1 /ColorSpace /DeviceGray "
+            b"/BitsPerComponent 8 /Length 1 >>\nstream\n" + img + b"\nendstream"),
+    }
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n")
+    offsets = {}
+    for num in sorted(objs):
+        offsets[num] = out.tell()
+        out.write(f"{num} 0 obj\n".encode() + objs[num] + b"\nendobj\n")
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode())
+    for num in sorted(objs):
+        out.write(f"{offsets[num]:010d} 00000 n \n".encode())
+    out.write(f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
+    return out.getvalue()
+
+
+def fake_tesseract(folder: Path, sleep_s: int = 600) -> Path:
+    """A ``tesseract`` for PATH that lists the Chinese model and then, asked to read, sleeps
+    ``sleep_s`` seconds: a stand-in for a page that takes far too long (issue 14, D11). Its pid
+    goes to ``tesseract.pids`` beside it, so a test can check whether it is still alive."""
+    folder.mkdir(parents=True, exist_ok=True)
+    exe = folder / "tesseract"
+    exe.write_text("#!/bin/sh\n"
+                   'if [ "$1" = "--list-langs" ]; then echo "List of available languages (2):"; '
+                   "echo chi_sim; echo eng; exit 0; fi\n"
+                   f'echo $$ >> "{folder}/tesseract.pids"\n'
+                   f"exec sleep {sleep_s}\n")
+    exe.chmod(0o755)
+    return exe

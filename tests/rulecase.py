@@ -8,7 +8,7 @@ from pipeline.rules import REGISTRY
 
 def record(**fields) -> dict:
     rec = empty_record()
-    rec.update(doc_id="t", title="某县国有企业退休人员社会化管理补助资金项目绩效评价报告")
+    rec.update(doc_id="t", title="某县农村客运站点运营补贴资金项目绩效评价报告")
     rec.update(fields)
     return rec
 

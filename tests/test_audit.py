@@ -247,7 +247,10 @@ def test_empty_warehouse_exports_header_only_and_says_why(tmp_path, capsys):
 def test_export_of_an_old_warehouse_without_reviews_table_does_not_write(tmp_path, capsys):
     db = tmp_path / "old.duckdb"
     con = duckdb.connect(str(db))
+    # as the first release left it: migration 001 only, recorded (migrate() always records)
+    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)")
     con.execute((Path(audit.__file__).parents[1] / "warehouse/migrations/001_init.sql").read_text(encoding="utf-8"))
+    con.execute("INSERT INTO schema_migrations (version, name) VALUES (1, '001_init')")
     con.execute("INSERT INTO findings (doc_id, rule_id, severity, message) VALUES ('d', 'r.x', 'error', 'm')")
     con.close()
     assert [r["rule_id"] for r in export_rows(capsys, db)] == ["r.x"]

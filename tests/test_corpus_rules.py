@@ -1,4 +1,4 @@
-"""The two corpus rules, on record lists shaped like pipeline.ingest.corpus_records builds them."""
+"""The two corpus rules, on record lists shaped like warehouse.corpus.corpus_records builds them."""
 from __future__ import annotations
 
 import random
@@ -64,7 +64,7 @@ def test_cost_outlier_compares_only_within_a_programme_and_one_rendition_per_rep
 
 COPIED = ("本项目在实施过程中建立了由分管领导牵头、业务股室具体负责、财务人员全程参与的工作机制，"
           "对资金申报、审核、拨付和使用情况逐笔登记，确保补助对象信息准确、资金安全运行。")
-POLICY = "根据《中华人民共和国预算法》《中共中央国务院关于全面实施预算绩效管理的意见》及项目资金管理办法等有关规定开展本次评价工作，全面客观反映资金使用效益。"
+POLICY = "依据《某省预算绩效管理条例》《某省财政厅关于深化预算绩效管理改革的实施意见》及专项资金管理细则等有关规定组织本次评价，全面客观反映资金使用效益。"
 
 
 def corpus(n: int, copied_into=(), copy=COPIED, edit=lambda s: s, **kw) -> list[dict]:
@@ -85,9 +85,9 @@ DUP_CASES = [
     {"title": "genre wording in most reports is not a copy", "input": corpus(6, (0, 1, 2, 3, 4)), "flagged": []},
     {"title": "policy citations are not a copy", "input": corpus(6, (1, 4), copy=POLICY), "flagged": []},
     {"title": "central-policy background and the sentence continuing it (这项工作…) are not a copy",
-     "input": corpus(6, (1, 4), copy="实行社会化管理是党中央、国务院的重要决策部署，是深化改革的重要内容。"
-                                     "积极推进这项工作，对于提升服务水平、保障合法权益、整合服务资源、提高管理效能、"
-                                     "确保退休人员共享发展成果、推动形成长效管理机制都具有十分重要的现实意义和深远的历史影响。"), "flagged": []},
+     "input": corpus(6, (1, 4), copy="推进医养结合是党中央、国务院的重要决策部署，是深化改革的重要内容。"
+                                     "认真抓好这项工作，对于提升服务水平、保障合法权益、整合服务资源、提高管理效能、"
+                                     "确保老年群体共享发展成果、推动形成长效管理机制都具有十分重要的现实意义和深远的历史影响。"), "flagged": []},
     {"title": "short passages are not compared", "input": corpus(6, (1, 4), copy="资金到位及时，管理规范。"),
      "flagged": []},
     {"title": "no shared passage", "input": corpus(6), "flagged": []},

@@ -143,8 +143,9 @@ def test_second_ingest_on_a_locked_warehouse_stops_with_clear_message(tmp_path):
     folder = tmp_path / "in"
     write(folder / "r.txt", good_report_text(1))
     db = tmp_path / "w.duckdb"
+    from warehouse.store import Warehouse
+    Warehouse(db).close()                       # a warehouse (a foreign DuckDB file would be refused)
     holder = duckdb.connect(str(db))            # another ingest holds the warehouse
-    holder.execute("CREATE TABLE held (x INTEGER)")
     try:
         proc = subprocess.run(cli("ingest", str(folder), "--db", str(db), "--quiet"), cwd=ROOT,
                               capture_output=True, text=True, timeout=120)
@@ -236,6 +237,8 @@ def test_record_the_warehouse_refuses_is_logged_and_rolled_back(tmp_path, monkey
     try:
         status, error = con.execute("SELECT status, error FROM ingest_log WHERE source_path = ?", [str(bad)]).fetchone()
         assert status == "failed" and "could not be stored" in error and "无法写入" in error
+        # the warehouse's own words (the value it refused), not the aborted transaction that followed
+        assert "heavy" in error and "aborted" not in error.lower()
         assert con.execute("SELECT status FROM ingest_log WHERE source_path = ?", [str(good)]).fetchone()[0] == "ok"
         assert con.execute("SELECT count(*) FROM reports").fetchone()[0] == 1
         assert con.execute("SELECT count(*) FROM indicators WHERE doc_id NOT IN (SELECT doc_id FROM reports)").fetchone()[0] == 0
@@ -251,8 +254,9 @@ def test_ingest_with_wait_queues_behind_the_holder(tmp_path):
     folder = tmp_path / "in"
     write(folder / "r.txt", good_report_text(1))
     db = tmp_path / "w.duckdb"
+    from warehouse.store import Warehouse
+    Warehouse(db).close()                       # a warehouse (a foreign DuckDB file would be refused)
     holder = duckdb.connect(str(db))
-    holder.execute("CREATE TABLE held (x INTEGER)")
     release = threading.Timer(4.0, holder.close)
     release.start()
     try:

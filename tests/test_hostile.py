@@ -20,7 +20,7 @@ from tests.hostile_files import (before_reading, build_hostile_folder, docx_byte
                                  huge_single_line, write)
 
 ROOT = Path(__file__).resolve().parents[1]
-STATUSES = {"ok", "failed", "needs_ocr", "encrypted", "not_a_report", "skipped"}
+STATUSES = {"ok", "partial", "failed", "needs_ocr", "encrypted", "not_a_report", "skipped"}
 
 # case → (status, words the reason must contain (lower-case match), or None for ok)
 EXPECTED = {
@@ -49,9 +49,8 @@ EXPECTED = {
     "utf8_bom_bad_byte": ("ok", None),
     "gb18030": ("ok", None),
     "gbk": ("ok", None),
-    # Big5 decodes correctly (checked below), but the report-vocabulary gate in pipeline/flow.py
-    # only knows simplified characters, so a traditional-character report is not_a_report today
-    "big5": ({"ok", "not_a_report"}, None),
+    # Big5 decodes correctly (checked below) and traditional script is matched on a simplified copy
+    "big5": ("ok", None),
     "not_a_report": ("not_a_report", "evaluation-report"),
     "binary_txt": ("failed", "not pdf, docx or text"),
     "legacy_doc_md": ("skipped", ".doc"),

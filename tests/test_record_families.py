@@ -23,8 +23,8 @@ def record(body: str) -> dict:
     ("预算执行率=实际支出/实际到位×100%，按比例得分。", "execution_rate_pct", None),
     ("资金到位率为34.58%，预算执行率达到96.2%。", "arrival_rate_pct", 34.58),
     ("截至年底，项目惠及4,215人，其中新增就业436人。", "beneficiaries", 4215),
-    ("全年共接收退休人员二千三百人。", "beneficiaries", 2300),
-    ("接收辖区退休人员超过412人，覆盖9个社区。", "beneficiaries", 412),
+    ("全年共救助困难群众二千三百人。", "beneficiaries", 2300),
+    ("服务辖区参保居民超过1380人，覆盖14个行政村。", "beneficiaries", 1380),
     ("发放问卷180份，收回有效问卷172份，满意度为93.60%。", "survey_respondents", 172),
     ("满意度目标≥90%。发放问卷180份，服务对象满意度为93.60%。", "satisfaction_pct", 93.6),
     ("评价机构：某某衡信会计师事务所有限公司\n", "evaluator", "某某衡信会计师事务所有限公司"),
@@ -38,17 +38,17 @@ def test_number_forms(body, field, want):
 
 def test_misread_labelled_firm_gives_way_to_its_whole_spelling():
     """OCR dropped a bracket in the signature line: the firm as the report spells it elsewhere wins."""
-    rec = record("受县财政局委托，某某（河北）会计师事务所（普通合伙）对该项目开展评价。\n"
-                 "某某（河北）会计师事务所（普通合伙）组成评价组。\n"
-                 "评价机构：某某河北）会计师事务所（普通合伙）\n")
-    assert rec["evaluator"] == "某某（河北）会计师事务所（普通合伙）"
+    rec = record("受县财政局委托，某某（吉林）会计师事务所（特殊普通合伙）对该项目开展评价。\n"
+                 "某某（吉林）会计师事务所（特殊普通合伙）组成评价组。\n"
+                 "评价机构：某某吉林）会计师事务所（特殊普通合伙）\n")
+    assert rec["evaluator"] == "某某（吉林）会计师事务所（特殊普通合伙）"
 
 
 def test_firm_named_most_but_misread_gives_way_to_a_whole_spelling():
-    rec = record("受县财政局委托，某某（河北）会计师事务所（普通合伙）对该项目开展评价。\n"
-                 "某某河北）会计师事务所（普通合伙）组成评价组。\n"
-                 "某某河北）会计师事务所（普通合伙）出具本报告。\n")
-    assert rec["evaluator"] == "某某（河北）会计师事务所（普通合伙）"
+    rec = record("受县财政局委托，某某（吉林）会计师事务所（特殊普通合伙）对该项目开展评价。\n"
+                 "某某吉林）会计师事务所（特殊普通合伙）组成评价组。\n"
+                 "某某吉林）会计师事务所（特殊普通合伙）出具本报告。\n")
+    assert rec["evaluator"] == "某某（吉林）会计师事务所（特殊普通合伙）"
 
 
 def test_region_from_county_alone():

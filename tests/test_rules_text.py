@@ -6,14 +6,15 @@ import pytest
 
 from tests.rulecase import findings, record
 
-TITLE = "某区国有企业退休人员社会化管理专项补助资金绩效自评报告"
+TITLE = "某县城乡居民基本养老保险经办服务补助资金绩效自评报告"
+PROGRAMME = "城乡居民基本养老保险经办服务补助资金"
 BODY = [
-    "我单位2023年国有企业退休人员社会化管理专项补助资金主要用于接收辖区国有企业退休人员，做好移交后的社会化管理服务工作。",
-    "全年接收国有企业退休人员412人，社会化管理工作覆盖9个社区，为退休人员提供活动场所和走访慰问等服务。",
-    "国有企业退休人员社会化管理专项补助资金严格按照规定用途使用，专款专用，退休人员满意度超过80%。",
+    "本局2022年城乡居民基本养老保险经办服务补助资金主要用于乡镇社保所的参保登记、待遇核定和资格认证等经办服务。",
+    "全年新增城乡居民养老保险参保人员2760人，经办服务网点延伸到37个行政村，为参保居民提供上门办理和政策宣讲。",
+    "城乡居民基本养老保险经办服务补助资金按照规定用途使用，单独核算，参保居民对经办服务的满意度达到91%。",
 ]
-OFF = ("我单位组建了绩效工作领导小组，明确职责分工，明确创建全省民族团结进步示范街道专项资金使用范围，"
-       "坚持厉行节约，有效发挥铸牢中华民族共同体意识开展民族团结进步示范创建工作专项资金的最大效能。")
+OFF = ("本局成立了项目实施工作专班，压实各方责任，明确创建国家森林城市专项资金支出方向，"
+       "坚持勤俭办事，充分发挥湿地生态修复与珍稀候鸟栖息地保护专项资金的综合效益。")
 
 
 def story(*paras, section="主要经验及做法", kind="paragraph"):
@@ -25,27 +26,27 @@ CASES = [
     ("a passage about another programme's fund fires", story(*BODY, OFF), True),
     ("the report's own programme, named in full: silent", story(*BODY), False),
     ("the other programme is the report's topic throughout: silent",
-     story(*BODY, OFF, "民族团结进步示范创建工作成效明显，铸牢中华民族共同体意识深入人心，共同体建设持续推进。",
-           "民族团结进步示范街道创建任务全面完成，中华民族共同体意识不断增强。"), False),
+     story(*BODY, OFF, "湿地生态修复成效明显，珍稀候鸟栖息地面积持续扩大，森林城市创建稳步推进。",
+           "候鸟栖息地保护任务全面完成，湿地生态修复和森林城市建设不断深化。"), False),
     ("a cited policy title in 《》 is not a passage about that programme",
-     story(*BODY, "依照《中央财政衔接推进乡村振兴补助资金管理办法》规定的程序，对本项目资金的分配和使用进行了审核。"), False),
+     story(*BODY, "依照《省级湿地生态修复与珍稀候鸟栖息地保护专项资金管理办法》规定的程序，对本项目资金的分配和使用进行了审核。"), False),
     ("the basis section may cite other programmes", story(*BODY) + story(OFF, section="（二）评价依据"), False),
-    ("an action on funds (责令退回违规支出资金) is not a programme",
-     story(*BODY, "建议财政部门加强监督检查，对发现的问题责令限期整改并退回违规支出资金，确保资金安全。"), False),
+    ("an action on funds (收回违规支出资金) is not a programme",
+     story(*BODY, "建议主管部门强化日常核查，发现挪用问题时责成有关单位按期纠正并收回违规支出资金，维护资金安全运行。"), False),
     ("a heading is never judged", story(*BODY) + story(OFF, kind="heading"), False),
-    ("a short passage is too little to judge", story(*BODY, "开展民族团结进步示范创建工作专项资金。"), False),
+    ("a short passage is too little to judge", story(*BODY, "湿地生态修复与珍稀候鸟栖息地保护专项资金。"), False),
 ]
 
 
 @pytest.mark.parametrize("title,narrative,fires", CASES, ids=[c[0] for c in CASES])
 def test_offtopic(title, narrative, fires):
-    got = findings("text", record(title=TITLE, programme="国有企业退休人员社会化管理专项补助资金", narrative=narrative))
+    got = findings("text", record(title=TITLE, programme=PROGRAMME, narrative=narrative))
     assert bool([f for f in got if f["rule_id"] == R]) is fires, title
 
 
 def test_offtopic_evidence_is_the_passage():
     f = findings("text", record(title=TITLE, narrative=story(*BODY, OFF)))[0]
-    assert f["evidence"].startswith("我单位组建了绩效工作领导小组") and "民族团结" in f["actual"] and f["page"] == 4
+    assert f["evidence"].startswith("本局成立了项目实施工作专班") and "候鸟" in f["actual"] and f["page"] == 4
 
 
 def test_offtopic_works_without_a_title():
@@ -66,11 +67,11 @@ PLACE_CASES = [
     ("a county name read out of the report's own longer place name (港南区 in 香港南区): silent",
      story(*BODY, OTHER_PLACE.replace("三河市", "香港南区")), dict(province="香港特别行政区", city=None, county="南区"), False),
     ("a passage without funds or a project is not judged",
-     story(*BODY, "三河市的退休人员代表参加了座谈，介绍了当地社区开展文体活动和走访慰问的做法和体会。"), HOME, False),
+     story(*BODY, "三河市的参保居民代表参加了座谈，介绍了当地村组开展政策宣讲和上门服务的做法和体会。"), HOME, False),
 ]
 
 
 @pytest.mark.parametrize("title,narrative,where,fires", PLACE_CASES, ids=[c[0] for c in PLACE_CASES])
 def test_offtopic_passage_about_another_county(title, narrative, where, fires):
-    got = findings("text", record(title=TITLE, programme="国有企业退休人员社会化管理专项补助资金", narrative=narrative, **where))
+    got = findings("text", record(title=TITLE, programme=PROGRAMME, narrative=narrative, **where))
     assert bool([f for f in got if f["rule_id"] == R]) is fires, title

@@ -30,6 +30,6 @@ def test_short_numbered_lines_stay_headings():
 
 
 def test_a_full_width_heading_without_a_sentence_end_stays_a_heading():
-    title = "一、国有企业退休人员社会化管理补助资金项目基本情况及绩效目标设定情况概述"
+    title = "一、城乡低保对象动态管理专项补助资金项目基本情况及绩效目标设定情况概述"
     got = _blocks([BODY, BODY, title, BODY + "。"])
     assert got[1] == (HEADING, 1, title)

@@ -63,6 +63,8 @@ def build_record(doc: Document) -> dict:
     for fam in FAMILIES:
         fam(doc, rec)
     if doc.meta.get("ocr_pages"):
+        from . import ocr_check     # OCR'd numbers that break their table: re-read or marked suspect
+        ocr_check.extract(doc, rec)
         rec["low_confidence"] = low_confidence(doc, rec)
     return rec
 

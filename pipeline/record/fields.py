@@ -6,7 +6,9 @@ FAMILIES: list = []
 
 def _load() -> None:
     import importlib
-    for name in ("meta", "sections", "indicators", "funds", "survey", "targets", "counts", "problems", "statements"):
+    # form comes after funds, indicators and targets: a value the self-evaluation form states
+    # outranks what those read from the narrative (see pipeline/record/form.py)
+    for name in ("meta", "sections", "indicators", "funds", "survey", "targets", "form", "counts", "problems", "statements"):
         try:
             mod = importlib.import_module(f"pipeline.record.{name}")
         except ModuleNotFoundError as e:

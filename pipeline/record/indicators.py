@@ -4,8 +4,8 @@
   一级 | 二级 | 三级 | 分值 | 指标内容 | 评价标准 | 得分 (merged cells repeat down the rows);
 - indicators in columns: 指标 | 决策 | 过程 | 产出 | 效益 | 合计 with rows 分值 / 得分 / 得分率;
 - indicator-system tables with weights only ("政策相关性 (3分)") and no scores;
-- the narrative when a table is missing or lost a cell: "（1）项目立项（分值7分，得分6分）",
-  "标准得分 4 分，评价得分 4 分".
+- the narrative when a table is missing or lost a cell: "（2）项目立项（分值5分，得分4分）",
+  "标准得分 3 分，评价得分 2.5 分".
 
 Level-1 rows are mapped to the four dimensions of 财预〔2020〕10号 whatever the report calls them
 (投入, 项目管理, 工作活动设置/管理/产出/效果, 项目绩效…)."""

@@ -9,11 +9,13 @@ from rapidfuzz import fuzz
 
 from extractors.model import Document
 
-from . import find, prov, region
+from pipeline.vocab import GRADES, TOTAL_SCORE_LABEL, alternation
 
-GRADES = {"优秀": "优", "优": "优", "良好": "良", "良": "良", "中等": "中", "中": "中", "合格": "中",
-          "一般": "中", "差": "差", "较差": "差", "不合格": "差"}
-GRADE_WORD = r"(优秀|良好|中等|合格|不合格|较差|优|良|中|差)"
+from . import find, prov, region, years
+
+# a capturing group, longest word first; 一般 is read in a table cell (score rules) but not in running
+# text, where it is mostly 一般公共预算
+GRADE_WORD = "(" + alternation(tuple(w for w in GRADES if w != "一般"))[3:]
 FIRM = re.compile(r"([\u4e00-\u9fff（）()]{4,40}?(?:有限责任公司|股份有限公司|有限公司|会计师事务所(?:（(?:特殊)?普通合伙）)?"
                   r"|事务所(?:（(?:特殊)?普通合伙）)?|研究院|研究中心|咨询中心))")
 FIRM_LABEL = r"(?:评价机构(?:名称)?|第三方(?:评价)?机构(?:名称)?|评价单位|受托(?:方|单位|机构)|报告出具单位)"
@@ -74,24 +76,6 @@ def _title_from_text(doc: Document) -> tuple[str | None, int, int]:
             t = mm.group(0)
             return t, m.start(), m.start() + len(t)
     return None, 0, 0
-
-
-def _year(doc: Document, title: str | None) -> tuple[int | None, int | None]:
-    for src, off in ((title or "", None), (doc.text[:3000], 0)):
-        m = re.search(r"(20\d\d)\s*(?:年度|年)", src)
-        if m and off is None:
-            return int(m.group(1)), None
-    # the year the report is about: the most named "20XX年度" / "20XX年" near 资金/项目 in the opening
-    c = Counter()
-    first_pos: dict[int, int] = {}
-    for m in re.finditer(r"(20\d\d)\s*年(度)?(?!\s*\d{1,2}\s*月)", doc.text[:8000]):
-        y = int(m.group(1))
-        c[y] += 2 if m.group(2) else 1
-        first_pos.setdefault(y, m.start())
-    if not c:
-        return None, None
-    y = c.most_common(1)[0][0]
-    return y, first_pos[y]
 
 
 def _kind(text: str) -> str:
@@ -211,13 +195,71 @@ def _report_date(doc: Document) -> tuple[str | None, int]:
     return _iso(m.group(1), m.group(2), m.group(3)), m.start(1)
 
 
-TOTAL_LABEL = (r"(?:总得分|综合得分|最终得分|评价总分|总分|自评(?:总)?得?分|评价得分|绩效评价得分|综合评分|评分结果|"
-               r"得分(?=为|是|：)|综合评定得分|合计得分)")
+TOTAL_LABEL = TOTAL_SCORE_LABEL
+
+
+ROW_SEP = re.compile(r"\s*[|\t]\s*|\s{2,}")
+CELL_FIGURE = re.compile(r"\d{1,3}(?:\.\d{1,2})?")
+
+
+def _cells(line: str) -> list[str]:
+    """A table row's cells; a leading/trailing pipe is the border, not an empty cell."""
+    return ROW_SEP.split(line.strip().strip("|").strip())
+
+
+def _score_column(text: str, line_start: int) -> tuple[int, int] | None:
+    """(分值 column, 得分 column) of the nearest header row above a table row that names both."""
+    above = text[max(0, line_start - 3000):line_start].split("\n")
+    for line in reversed(above[-40:]):
+        if not ROW_SEP.search(line.strip()):
+            continue
+        cells = [re.sub(r"\s+", "", c) for c in _cells(line)]
+        w = next((i for i, c in enumerate(cells) if re.fullmatch(r"(?:分值|权重|标准分|满分)(?:[（(]分[)）])?", c)), None)
+        s = next((i for i, c in enumerate(cells) if re.fullmatch(r"(?:自评)?得分(?:[（(]分[)）])?", c)), None)
+        if w is not None and s is not None:
+            return w, s
+    return None
+
+
+def _row_score(doc: Document, h: find.Hit) -> find.Hit:
+    """A total row of a table ("总分 | | | | | | 100 | 96.5") states the full mark under 分值 and
+    the result under 得分: the result is the total. Empty padding cells shift nothing: the column
+    comes from the header row when its cells line up, else the figure after the full mark."""
+    text = doc.text
+    ls = text.rfind("\n", 0, h.start) + 1
+    le = text.find("\n", h.start)
+    le = len(text) if le == -1 else le
+    line = text[ls:le]
+    if not ROW_SEP.search(line[h.start - ls:]):
+        return h                                # running text, not a table row
+    figs = [m for m in CELL_FIGURE.finditer(line) if ls + m.start() >= h.start
+            and re.fullmatch(r"\d{1,3}(?:\.\d{1,2})?", _cell_at(line, m.start()))]
+    if len(figs) < 2:
+        return h
+    pick = None
+    cols = _score_column(text, ls)
+    cells = _cells(line)
+    if cols is not None and len(cells) > cols[1]:
+        w, s = (re.sub(r"\s+", "", cells[i]) for i in cols)
+        if CELL_FIGURE.fullmatch(w or "") and CELL_FIGURE.fullmatch(s or "") and float(s) <= float(w):
+            pick = next((m for m in figs if m.group(0) == s and m is not figs[0]), None)
+    if pick is None and float(figs[0].group(0)) == 100 and float(figs[1].group(0)) <= 100:
+        pick = figs[1]                          # weight then score, padding cells lost or added
+    if pick is None:
+        return h
+    return find.Hit(float(pick.group(0)), pick.group(0), ls + pick.start(), ls + pick.end(), h.label_start)
+
+
+def _cell_at(line: str, pos: int) -> str:
+    a = max(line.rfind("|", 0, pos), line.rfind("\t", 0, pos)) + 1
+    bs = [i for i in (line.find("|", pos), line.find("\t", pos)) if i != -1]
+    b = min(bs) if bs else len(line)
+    return line[a:b].strip().removesuffix("分")
 
 
 def totals(doc: Document) -> list[find.Hit]:
     """Every place the report states its total score in words."""
-    hits = [h for h in find.labelled(doc, TOTAL_LABEL, "score", gap=16) if 0 < h.value <= 100]
+    hits = [_row_score(doc, h) for h in find.labelled(doc, TOTAL_LABEL, "score", gap=16) if 0 < h.value <= 100]
     # "得分为 X 分" inside a dimension paragraph is not the total: keep hits whose clause names
     # the project/overall or stands in the conclusion
     out = []
@@ -236,7 +278,8 @@ def grades(doc: Document) -> list[tuple[str, int, int]]:
     pat = re.compile(r"(?:等级|评级|评价结果|评定结果|自评结果|结果等级|绩效级别|档次)[^。；\n\d]{0,10}?"
                      r"(?:为|是|：|:|\s|“|\"|「)*" + GRADE_WORD + r"(?![\u4e00-\u9fff]{0,1}(?:以上|以下|≥|分))")
     # "评价结论为“良好”", "评定为良": the grade word quoted or closing the clause
-    strict = re.compile(r"(?:评价结论|结论|评为|评定为|认定为|定级为|定为)(?:为|是)?[“\"「]?" + GRADE_WORD +
+    # "质量鉴定为合格", "验收评定为合格" judge the works, not the report
+    strict = re.compile(r"(?:评价结论|结论|评为|(?<![鉴验收])评定为|认定为|定级为|(?<![鉴评])定为)(?:为|是)?[“\"「]?" + GRADE_WORD +
                         r"(?:[”\"」]|(?=[。，；,;]))(?!\s*[≥≤><])")
     out = []
     seen = set()
@@ -259,16 +302,17 @@ def extract(doc: Document, rec: dict) -> None:
     rec["title"] = title
     if title:
         prov.note(rec, "title", doc, ts, te)
-    place, town, ambiguous = region.resolve(title or "", doc.text[:20000])
+    place, town, ambiguous = region.resolve(title or "", doc.text[:20000], region.furniture_text(doc))
     if place:
         rec.update(province=place.province, city=place.city, county=place.county)
     rec["township"] = town
     if ambiguous:
         rec.setdefault("notes", []).append("county name shared by several provinces; not resolved")
-    y, ypos = _year(doc, title)
-    rec["fiscal_year"] = y
-    if y and ypos is not None:
-        prov.note(rec, "fiscal_year", doc, ypos, ypos + 4)
+    fy = years.fiscal_year(doc, (ts, te) if title else None)
+    rec["fiscal_year"] = fy.year if fy else None
+    if fy:
+        prov.note(rec, "fiscal_year", doc, fy.start, fy.end)
+        rec["provenance"]["fiscal_year"]["via"] = fy.via
     rec["evaluation_kind"] = _kind(doc.text)
     ev, epos = _evaluator(doc)
     if rec["evaluation_kind"] == "self":

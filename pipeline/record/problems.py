@@ -7,13 +7,17 @@ import re
 
 from extractors.model import Block, Document
 
-PROBLEM_HEAD = re.compile(r"(存在|发现|主要)的?(主要)?问题|问题(及|和|与)?(原因|分析|不足)|^问题$|不足之处")
-ADVICE_HEAD = re.compile(r"建议|改进措施|整改措施|改进意见|意见和建议|对策")
-OTHER_HEAD = re.compile(r"经验|做法|成效|附件|佐证|结论|情况|说明|声明|致谢|局限")
+from ..vocab import ADVICE_HEADINGS, ITEM_LABEL_WORDS, OTHER_HEADINGS, PROBLEM_HEADING, alternation
+
+# heading words from pipeline/vocab.py: the same lists decide sections.py's outline parts
+PROBLEM_HEAD = re.compile(PROBLEM_HEADING)
+ADVICE_HEAD = re.compile(alternation(ADVICE_HEADINGS))
+OTHER_HEAD = re.compile(alternation(OTHER_HEADINGS))
+ITEM_LABEL = alternation(ITEM_LABEL_WORDS) + r"[一二三四五六七八九十\d]{1,2}[：:]"
 ITEM_START = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}[、.．]|\d{1,2}\s*[、.．](?!\d)|"
-                        r"[①②③④⑤⑥⑦⑧⑨⑩]|[一二三四五六七八九十]是|[—–\-•·●■◆]\s*|(?:问题|建议)[一二三四五六七八九十\d]{1,2}[：:])")
+                        r"[①②③④⑤⑥⑦⑧⑨⑩]|[一二三四五六七八九十]是|[—–\-•·●■◆]\s*|" + ITEM_LABEL + ")")
 STRIP_NUMBER = re.compile(r"^\s*(?:第[一二三四五六七八九十]+[，,、]?|[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}[、.．]|"
-                          r"\d{1,2}\s*[、.．]|[①②③④⑤⑥⑦⑧⑨⑩]|[一二三四五六七八九十]是|[—–\-•·●■◆]|(?:问题|建议)[一二三四五六七八九十\d]{1,2}[：:])\s*")
+                          r"\d{1,2}\s*[、.．]|[①②③④⑤⑥⑦⑧⑨⑩]|[一二三四五六七八九十]是|[—–\-•·●■◆]|" + ITEM_LABEL + r")\s*")
 
 
 def _section(doc: Document, head_pat: re.Pattern, stop_pat: re.Pattern) -> list[Block] | None:
@@ -60,7 +64,7 @@ FAMILIES = [
     ("circle", re.compile(r"^\s*[①②③④⑤⑥⑦⑧⑨⑩]")),
     ("shi", re.compile(r"^\s*[一二三四五六七八九十]是")),
     ("dash", re.compile(r"^\s*[—–\-•·●■◆]")),
-    ("label", re.compile(r"^\s*(?:问题|建议)[一二三四五六七八九十\d]{1,2}[：:]")),
+    ("label", re.compile(r"^\s*" + ITEM_LABEL)),
 ]
 
 
@@ -74,12 +78,21 @@ def _family(text: str) -> str | None:
 def _items(body: list[Block]) -> list[tuple[str, int | None]]:
     """Item texts: the blocks numbered like the first numbered block of the section (headings
     or paragraphs alike — a short item is read as a heading, a long one as a paragraph), else the
-    clauses of a paragraph numbered inline ("1.…；2.…；3.…"), else the paragraphs."""
+    headings of the section's top level (structure: style, outline level), else the clauses of a
+    paragraph numbered inline ("1.…；2.…；3.…"), else the paragraphs."""
     numbered = [(b, _family(b.text)) for b in body if b.kind != "table"]
     first = next((f for _, f in numbered if f), None)
     if first:
         items = [(_clean(b.text), b.page) for b, f in numbered if f == first]
         items = [(t, p) for t, p in items if len(t) >= 4]
+        if len(items) >= 2:
+            return items
+    # structure without a typed number: items set as headings (a heading style, an outline level,
+    # Word's numbering drawn as a bullet or not at all) are the headings of the body's top level
+    heads = [b for b in body if b.kind == "heading" and b.level is not None]
+    if len(heads) >= 2:
+        top = min(b.level for b in heads)
+        items = [(_clean(b.text), b.page) for b in heads if b.level == top and len(_clean(b.text)) >= 4]
         if len(items) >= 2:
             return items
     for b in body:

@@ -7,10 +7,14 @@ from extractors.model import Document
 
 
 def span(doc: Document, start: int, end: int, pad: int = 30) -> dict:
-    """Provenance of doc.text[start:end], with some context as evidence."""
-    a, b = max(0, start - pad), min(len(doc.text), end + pad)
+    """Provenance of doc.text[start:end], with some context as evidence — in the report's own
+    characters: a traditional report is matched on a simplified copy (pipeline/script.py), a
+    portal page on a copy with its furniture blanked (pipeline/furniture.py), both of the same
+    length, so the offsets hold in the original kept in ``meta["original_text"]``."""
+    text = doc.meta.get("original_text", doc.text)
+    a, b = max(0, start - pad), min(len(text), end + pad)
     return {"page": doc.page_at(start), "start": start, "end": end,
-            "text": doc.text[a:b].replace("\n", " ").strip()}
+            "text": text[a:b].replace("\n", " ").strip()}
 
 
 def note(rec: dict, field: str, doc: Document, start: int, end: int) -> None:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterator
 
+from ..furniture import furniture_text  # noqa: F401  (the ``weak`` evidence of ``resolve``)
+
 COUNTY_SUFFIX = ("县", "区", "市", "旗")
 
 
@@ -104,19 +106,25 @@ def find_counties(src: str) -> Iterator[tuple[int, int, str]]:
 TOWN = re.compile(r"(?:县|区|市|旗|政府|办事处)([\u4e00-\u9fff]{2,4}?(?:街道|镇|乡))(?:办事处|人民政府|办)")
 
 
-def resolve(title: str, text: str) -> tuple[Place | None, str | None, bool]:
-    """(place, township, ambiguous). ``title`` mentions weigh five times those in ``text``."""
+WEAK = 0.5     # a portal banner ("XX县人民政府门户网站") names the site's county: less than the body does
+
+
+def resolve(title: str, text: str, weak: str = "") -> tuple[Place | None, str | None, bool]:
+    """(place, township, ambiguous). ``title`` mentions weigh five times those in ``text``;
+    ``weak`` (portal furniture: banners, breadcrumbs) half as much — evidence, but the report's
+    own words win."""
     counties, provinces, cities, pat = _index()
     votes: Counter[str] = Counter()
-    for src, w in ((title, 5), (text, 1)):
+    for src, w in ((title, 5), (text, 1), (weak, WEAK)):
         for _, _, form in find_counties(src):
             # "X市" is a city as often as a county-level city; a county-level 市 is only taken
             # when no 县/区/旗 is named at all (below)
             votes[form] += w
-    prov_votes = Counter(provinces[f] for f in provinces if f in title + text[:6000] and len(f) >= 2)
+    named = title + "\n" + text[:6000] + "\n" + weak
+    prov_votes = Counter(provinces[f] for f in provinces if f in named and len(f) >= 2)
     city_votes: Counter[tuple[str, str]] = Counter()
     for f, places in cities.items():
-        if len(f) >= 3 and f in title + text[:6000]:
+        if len(f) >= 3 and f in named:
             for pl in places:
                 city_votes[(pl.province, pl.city)] += 1
     # the county named most; a 县/区/旗 wins a tie over a county-level 市 (often the city's name)

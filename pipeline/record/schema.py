@@ -2,16 +2,20 @@
 
 Every stage after extraction reads and writes this shape; rules read it, the warehouse loads it.
 Scalar fields are the ``reports`` columns of the contract (units: 万元, percent, points, ISO dates;
-unknown is None, never 0). ``provenance[field]`` says where a scalar came from.
+unknown is None, never 0). ``provenance[field]`` says where a scalar came from; a value read from a
+self-evaluation form carries ``source: "form"``, ``shape`` ("table" | "text") and, when it displaced
+a narrative value, ``replaced: {value, source}``.
 
 Lists (each item a dict; ``page`` and ``evidence`` — the source text — on every item that has them):
 
 indicators      {level, dimension, name, parent, weight, score, rate_pct, page, evidence, source}
-                  source: "table" | "narrative"
+                  source: "table" | "narrative" | "form" (a 自评表's indicator part, pipeline/record/form_indicators.py)
 problems        {seq, text, category, page}
 recommendations {seq, text, page}
 fund_sources    {name, kind ("source"|"year"|"total"), allocated_wan, received_wan, spent_wan, page, evidence}
-                  rows of a funding table: by source (中央/省/市/县) or by year; kind "total" for its 合计 row
+                  rows of a funding table: by source (中央/省/市/县) or by year; kind "total" for its 合计 row;
+                  a breakdown in the text ("…3185万元。其中：A 1720万元，…") is rows of kind "total" and "item"
+                  sharing a ``group`` key (its items add up to its total; it is not compared to the headline amount)
 expense_details {name, amount_yuan, page, evidence}   detail lines of spending (often in 元)
 expense_total_yuan  the stated total of those lines (元), or None
 targets         {name, direction (">=", "<=", "="), target_text, target_value, actual_text,
@@ -23,7 +27,11 @@ counts          {name, total, parts: [{name, value}], stated_rate_pct, page, evi
 statements      {quantity, value, page, evidence}
                   every place a headline quantity is stated, for number.restated_mismatch;
                   quantity is one of: total_score, grade, allocated_wan, received_wan, spent_wan,
-                  execution_rate_pct, arrival_rate_pct
+                  execution_rate_pct, arrival_rate_pct; optional ``key`` says what it is about (the notice an
+                  allocation was made by, "财农〔2022〕17号"): only statements with the same key are compared
+provenance      {field: {page, start, end, text[, via]}}: ``via`` names the evidence that won where a value is
+                  stated in several places (fiscal_year: label | title_fy | title | body | body_fy; amounts:
+                  label | form | section | year_fund | investment, "+final" / "+whole" for a final or whole amount)
 narrative       {text, page, start, section}   every paragraph/heading block in reading order, with the
                   nearest heading above it (section) — rules read clauses from here, not from raw text;
                   not stored as a table (doc_text holds the full text)

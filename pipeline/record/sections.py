@@ -5,12 +5,10 @@ import re
 
 from extractors.model import Document
 
-SECTIONS = {
-    "基本情况": r"基本情况|项目概况|项目概述|基本概况|项目简介",
-    "评价结论": r"评价结论|评价结果|综合评价|绩效分析|得分情况|评分情况|评价得分|自评结论",
-    "存在问题": r"(存在|主要|发现)的?(主要)?问题|问题(及|和|与)?(原因|分析|不足)|^[\W\d一二三四五六七八九十、.．（）()]*问题$|不足之处",
-    "建议": r"建议|改进措施|整改措施|改进意见",
-}
+from ..vocab import SECTION_HEADINGS
+
+# the heading words of each part live in pipeline/vocab.py, shared with problems.py and meta.missing_section
+SECTIONS = SECTION_HEADINGS
 
 
 def extract(doc: Document, rec: dict) -> None:

@@ -7,6 +7,8 @@ from collections import Counter
 
 from extractors.model import Document
 
+from pipeline.vocab import TOTAL_ROW
+
 from . import find, numbers
 
 ISSUED = r"(?:发放|下发)(?:调查)?问卷"
@@ -49,7 +51,7 @@ def _options_table(doc: Document) -> tuple[list[dict], dict]:
             continue
         counts = Counter()
         for row in g[1:]:
-            if re.search(r"合\s*计|总\s*计", row[0]):
+            if re.search(TOTAL_ROW, row[0]):
                 continue
             for j, h in cols:
                 v = numbers.parse_number(row[j]) if j < len(row) and re.fullmatch(r"\s*\d[\d,]*\s*", row[j] or "") else None

@@ -27,6 +27,9 @@ def run(rec: dict) -> list[dict]:
             out.append({"doc_id": rec.get("doc_id"), "rule_id": "internal.rule_error", "severity": "info",
                         "message": f"规则 {rule.id} 运行出错：{type(e).__name__}: {e}", "expected": None,
                         "actual": None, "evidence": None, "page": None})
+    # a finding that rests on an untrusted OCR value is demoted to meta.low_confidence_ocr (rules/ocr.py)
+    from .ocr import guard
+    out = guard(rec, out)
     out.sort(key=lambda f: SEVERITY_ORDER.get(f["severity"], 9))
     return out
 

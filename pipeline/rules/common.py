@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 
 from pipeline.record.numbers import agrees, decimals, round_half_up, truncate
+from pipeline.vocab import NUM
 
-_NUM = re.compile(r"\d[\d,，]*(?:\.\d+)?")
+_NUM = re.compile(NUM.replace("[-+]?", "", 1))     # the figure as written, without a sign
 
 
 def value_decimals(x: float) -> int:
@@ -70,7 +71,7 @@ def stated_in(evidence: str | None, value: float, pct: bool = True) -> bool:
     tell. Guards a rule against a figure the extraction picked up from elsewhere (a target's 100 %)."""
     if not evidence:
         return True
-    pat = r"(\d[\d,，]*(?:\.\d+)?)\s*[%％]" if pct else r"(\d[\d,，]*(?:\.\d+)?)"
+    pat = rf"({_NUM.pattern})\s*[%％]" if pct else rf"({_NUM.pattern})"
     for m in re.finditer(pat, evidence):
         try:
             if abs(float(m.group(1).replace(",", "").replace("，", "")) - value) < 1e-9:

@@ -1,6 +1,6 @@
 """Corpus rules: compare reports with each other (run over the whole warehouse after an ingest).
 
-Records are what ``pipeline.ingest.corpus_records`` builds: the ``reports`` columns, ``problems`` and
+Records are what ``warehouse.corpus.corpus_records`` builds: the ``reports`` columns, ``problems`` and
 ``report_group`` (pipeline/dedupe.py); the document texts come separately, streamed by ``texts``
 (records built by hand may carry ``text`` instead). Only one rendition of
 each report group is judged, so a report stored as PDF and DOCX is neither its own peer nor its own
@@ -15,6 +15,8 @@ import zlib
 from typing import Iterator
 
 from rapidfuzz import fuzz
+
+from warehouse.scratch import PassageScratch
 
 from .base import Rule
 
@@ -153,11 +155,11 @@ class DuplicatePassage(Rule):
         prim = primaries(records)
         if texts is None:
             texts = lambda ids, by={r["doc_id"]: r.get("text") for r in prim}: ((d, by[d]) for d in ids)  # noqa: E731
-        with _Scratch() as db:
+        with PassageScratch() as db:
             recs = self._load(db, prim, texts)
             yield from self._findings(db, recs)
 
-    def _load(self, db: "_Scratch", prim: list[dict], texts) -> list[dict]:
+    def _load(self, db: "PassageScratch", prim: list[dict], texts) -> list[dict]:
         """Passages (item = numbered in record order, then text order) and sampled shingles into the
         scratch tables; the records that had text, in order."""
         unit = {r["doc_id"]: r for r in prim}
@@ -183,18 +185,14 @@ class DuplicatePassage(Rule):
         db.add(items, samples)
         return recs
 
-    def _findings(self, db: "_Scratch", recs: list[dict]) -> Iterator[dict]:
+    def _findings(self, db: "PassageScratch", recs: list[dict]) -> Iterator[dict]:
         n_groups = len(recs)
         if n_groups < 2:
             return
         genre_limit = self.genre_share * n_groups
         posting_limit = max(min(genre_limit, self.max_posting), 2)
         # postings in more reports than the limit are genre wording; also bounds the pair count
-        pairs = db.con.execute("""
-            WITH keep AS (SELECT h FROM samples GROUP BY h HAVING count(DISTINCT ri) <= ?)
-            SELECT a.item, b.item FROM samples a JOIN samples b ON a.h = b.h AND a.item < b.item AND a.ri <> b.ri
-            WHERE a.h IN (SELECT h FROM keep)
-            GROUP BY 1, 2 HAVING count(*) >= ? ORDER BY 1, 2""", [posting_limit, self.min_shared]).fetchall()
+        pairs = db.candidate_pairs(posting_limit, self.min_shared)
         ri_of = db.column("ri", {k for p in pairs for k in p})
         red_of = db.column("red", {k for a, b in pairs if _unit(recs[ri_of[a]]) is None
                                    or _unit(recs[ri_of[a]]) != _unit(recs[ri_of[b]]) for k in (a, b)})
@@ -234,46 +232,3 @@ class DuplicatePassage(Rule):
                 per_doc[r["doc_id"]] = per_doc.get(r["doc_id"], 0) + 1
                 yield self.finding(r["doc_id"], actual=", ".join(d for d in docs if d != r["doc_id"]),
                                    evidence=orig_of[k])
-
-
-class _Scratch:
-    """A DuckDB of its own (in memory, spilling to a temporary folder) for the copied-passage rule:
-    ``items(item, ri, red, orig)`` and ``samples(h, item, ri)``."""
-
-    def __init__(self, memory_limit: str = "256MB"):
-        import tempfile
-
-        import duckdb
-        self._tmp = tempfile.TemporaryDirectory(prefix="jixiao-dup-")
-        self.con = duckdb.connect()
-        self.con.execute(f"SET temp_directory = '{self._tmp.name}'")
-        self.con.execute(f"SET memory_limit = '{memory_limit}'")
-        self.con.execute("SET enable_progress_bar = false")
-        self.con.execute("CREATE TABLE items (item BIGINT, ri INTEGER, red VARCHAR, orig VARCHAR)")
-        self.con.execute("CREATE TABLE samples (h BIGINT, item BIGINT, ri INTEGER)")
-        self.n_items = 0
-
-    def add(self, items: list[tuple], samples: list[tuple]) -> None:
-        import pandas as pd
-        for name, rows, cols in (("items", items, ["item", "ri", "red", "orig"]), ("samples", samples, ["h", "item", "ri"])):
-            if rows:
-                frame = pd.DataFrame(rows, columns=cols)
-                self.con.register("_rows", frame)
-                self.con.execute(f"INSERT INTO {name} SELECT * FROM _rows")
-                self.con.unregister("_rows")
-        self.n_items += len(items)
-
-    def column(self, col: str, keys: set[int]) -> dict[int, object]:
-        out: dict = {}
-        ks = sorted(keys)
-        for i in range(0, len(ks), 5000):
-            out.update(self.con.execute(f"SELECT item, {col} FROM items WHERE item IN (SELECT unnest(?))",
-                                        [ks[i:i + 5000]]).fetchall())
-        return out
-
-    def __enter__(self) -> "_Scratch":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.con.close()
-        self._tmp.cleanup()

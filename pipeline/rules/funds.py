@@ -5,9 +5,17 @@ from __future__ import annotations
 from typing import Iterator
 
 from .base import Rule
+from pipeline.record.numbers import round_half_up
+
 from .common import truncation_finding, as_stated, fmt, half_ulp, num, prov, stated_decimals, verdict
 
 COLS = (("allocated_wan", "预算安排"), ("received_wan", "到位"), ("spent_wan", "支出"))
+
+
+def below_full(stated: float, computed: float, nd: int) -> bool:
+    """99 % for 3271.65 of 3272 (99.99 %): rounding would claim full execution (100 %) for money not
+    all spent, so a report writes the figure cut below 100 — the honest statement, not a finding."""
+    return computed < 100 and round_half_up(computed, nd) >= 100 and stated < 100
 
 
 class ExecutionRateMismatch(Rule):
@@ -28,6 +36,8 @@ class ExecutionRateMismatch(Rule):
         # some reports cap the rate at 100 % when more than the budget was spent
         vs = [verdict(r, spent, d, nd) for _, d in dens]
         if "round" in vs or (r == 100 and any(spent >= d for _, d in dens)):
+            return
+        if any(v == "truncate" and below_full(r, spent / d * 100, nd) for v, (_, d) in zip(vs, dens)):
             return
         if "truncate" in vs:
             d = dens[vs.index("truncate")][1]
@@ -51,7 +61,7 @@ class ArrivalRateMismatch(Rule):
         ev, page = prov(rec, "arrival_rate_pct")
         nd = stated_decimals(rec, r, "arrival_rate_pct", ev)
         v = verdict(r, rec_, alloc, nd)
-        if v == "round" or (r == 100 and rec_ >= alloc):
+        if v == "round" or (r == 100 and rec_ >= alloc) or (v == "truncate" and below_full(r, rec_ / alloc * 100, nd)):
             return
         if v == "truncate":
             yield truncation_finding(self, what="资金到位率", expected=fmt(rec_ / alloc * 100, nd + 1),
@@ -73,9 +83,12 @@ class SumMismatch(Rule):
     template = "{what}合计应为{expected}，报告写为{actual}，请核对明细与合计。"
     tol_wan = 0.01    # 万元
     tol_yuan = 1.0    # 元
+    max_short_share = 0.1   # a breakdown this much short of its total lists only some parts
 
     def check(self, rec: dict) -> Iterator[dict]:
-        rows = [r for r in rec.get("fund_sources") or [] if isinstance(r, dict)]
+        every = [r for r in rec.get("fund_sources") or [] if isinstance(r, dict)]
+        yield from self._breakdowns([r for r in every if r.get("group")])
+        rows = [r for r in every if not r.get("group")]
         totals = [r for r in rows if r.get("kind") == "total"]
         total = totals[0] if len(totals) == 1 else None
         if total is not None:
@@ -118,6 +131,25 @@ class SumMismatch(Rule):
                 ev, page = prov(rec, "spent_wan")
                 yield self.finding(expected=f"{fmt(spent * 10000)}元（支出{fmt(spent, 4)}万元）", actual=f"{fmt(et)}元",
                                    what="支出明细（元）与支出金额（万元）", evidence=ev, page=page)
+
+
+    def _breakdowns(self, rows: list[dict]) -> Iterator[dict]:
+        """"3185万元。其中：…" groups (record/funds.breakdowns): the items must add up to their total. The
+        total is some fund of the report, not necessarily its headline amount: it is not compared to it."""
+        groups: dict[str, list[dict]] = {}
+        for r in rows:
+            groups.setdefault(str(r["group"]), []).append(r)
+        for g in groups.values():
+            tot = [r for r in g if r.get("kind") == "total"]
+            items = [num(r.get("allocated_wan")) for r in g if r.get("kind") == "item"]
+            t = num(tot[0].get("allocated_wan")) if len(tot) == 1 else None
+            if t is None or len(items) < 2 or any(v is None for v in items):
+                continue
+            if sum(items) < t * (1 - self.max_short_share):
+                continue    # far short of the total: "其中" named some of the parts, not all
+            if not _close(items, t, self.tol_wan):
+                yield self.finding(expected=f"{fmt(sum(items), 4)}万元", actual=f"{fmt(t, 4)}万元", what="各分项金额",
+                                   evidence=tot[0].get("evidence"), page=tot[0].get("page"))
 
 
 def _arrival_pct(rec: dict) -> tuple[float | None, float | None]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from ..vocab import SECTION_HEADINGS
 from .base import Rule
 
 # (label, fields): the finding fires when every field of the group is missing
@@ -33,7 +34,7 @@ class MissingSection(Rule):
     severity = "warning"
     doc = "a section of the standard outline (基本情况, 评价结论/得分, 存在问题, 建议) is missing (False); unknown is not reported"
     template = "报告中未找到“{expected}”部分，请确认报告是否缺少该章节。"
-    required = ("基本情况", "评价结论", "存在问题", "建议")
+    required = tuple(SECTION_HEADINGS)       # the parts sections.py looks for (pipeline/vocab.py)
 
     def check(self, rec: dict) -> Iterator[dict]:
         secs = rec.get("sections") or {}

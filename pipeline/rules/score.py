@@ -8,6 +8,7 @@ from typing import Iterator
 
 from .base import Rule
 from pipeline.record.numbers import decimals
+from pipeline.vocab import GRADES
 
 from .common import truncation_finding, as_stated, fmt, half_ulp, num, prov, stated_decimals, value_decimals, verdict
 
@@ -159,7 +160,7 @@ class WeightTotalNot100(Rule):
             yield self.finding(expected=fmt(self.expected_total), actual=fmt(s), evidence=_ev(l1), page=l1[0].get("page"))
 
 
-GRADE_ALIASES = {"优秀": "优", "良好": "良", "中等": "中", "合格": "中", "一般": "中", "较差": "差", "不合格": "差"}
+GRADE_ALIASES = GRADES          # one grade list (pipeline/vocab.py) for the record and the rules
 
 
 def norm_grade(g) -> str | None:
@@ -230,11 +231,13 @@ class RestatedMismatch(Rule):
         return lo_hi is None or v is None or lo_hi[0] <= v <= lo_hi[1]
 
     def check(self, rec: dict) -> Iterator[dict]:
-        by_q: dict[str, list[dict]] = {}
+        # a statement may name what it is about ("key": the notice an allocation was made by); only
+        # statements of the same quantity about the same thing are compared
+        by_q: dict[tuple, list[dict]] = {}
         for s in rec.get("statements") or []:
             if self._ok(s):
-                by_q.setdefault(s["quantity"], []).append(s)
-        for q, sts in by_q.items():
+                by_q.setdefault((s["quantity"], s.get("key")), []).append(s)
+        for (q, key), sts in by_q.items():
             # the value stated most often is the reference; the first one breaks a tie
             votes = Counter(str(s["value"]) for s in sts)
             first = max(sts, key=lambda s: (votes[str(s["value"])], -sts.index(s)))
@@ -250,7 +253,8 @@ class RestatedMismatch(Rule):
                         a, b, self._nd(first, a, q), self._nd(other, b, q))
                 if differ:
                     ev = f"{first.get('evidence') or ''} | {other.get('evidence') or ''}"
-                    yield self.finding(expected=first["value"], actual=other["value"], label=self.labels.get(q, q),
+                    label = self.labels.get(q, q) + (f"（{key}）" if key else "")
+                    yield self.finding(expected=first["value"], actual=other["value"], label=label,
                                        evidence=ev, page=other.get("page"))
                     break  # one finding per quantity is enough to send the reviewer there
 

@@ -1,0 +1,117 @@
+"""Text layers that lie: a page whose fonts have no /ToUnicode map decodes to garbage; it must be
+judged unreadable and read by OCR (or logged needs_ocr), never logged ``not_a_report``."""
+from __future__ import annotations
+
+import io
+import os
+import random
+from pathlib import Path
+
+import pytest
+
+from extractors import ocr, pdf
+from extractors.errors import NeedsOCR
+from extractors.textlayer import REASON, _is_common_cjk, judge
+from tests.hostile_files import pdf_bytes
+
+# invented report text (no seed's names or numbers)
+REPORT = ("为加强农村饮水安全工程资金管理，提高财政资金使用效益，受县财政局委托，我所对该项目开展了绩效评价。"
+          "评价组通过资料核查、现场勘查和问卷调查等方式，对项目决策、过程、产出和效益进行了全面评价。"
+          "项目年度预算安排资金三百万元，实际到位资金二百八十万元，资金到位率百分之九十三。"
+          "经综合评价，该项目得分八十七分，评价等级为良。存在的主要问题是部分村组管网维护不及时，"
+          "建议进一步健全长效管护机制，落实管护责任和经费。")
+
+
+def _strip_tounicode(data: bytes, pages: list[int] | None = None) -> bytes:
+    """The same PDF with every font's /ToUnicode map removed (the page draws the same glyphs)."""
+    import pypdf
+    from pypdf.generic import NameObject
+    r = pypdf.PdfReader(io.BytesIO(data))
+    w = pypdf.PdfWriter()
+    for i, p in enumerate(r.pages):
+        if pages is None or i in pages:
+            w.add_page(p)
+    for p in w.pages:
+        for f in (p.get("/Resources", {}).get("/Font", {}) or {}).values():
+            f = f.get_object()
+            if "/ToUnicode" in f:
+                del f[NameObject("/ToUnicode")]
+    buf = io.BytesIO()
+    w.write(buf)
+    return buf.getvalue()
+
+
+def test_real_chinese_text_is_readable():
+    v = judge(REPORT)
+    assert v.readable, v
+    assert v.measures["word_coverage"] > 0.6
+
+
+@pytest.mark.parametrize("title,text", [
+    ("control characters from codes without a map", "".join(chr(1 + k % 30) for k in range(300))),
+    ("punctuation garbage from a shifted map", "!\"#$%&'()*+,-./:;<=>?@[]^_`{|}~" * 10),
+    ("accented Latin from a single-byte map", "ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖØÙÚÛÜÝÞßàáâ" * 8),
+    ("rare Chinese characters from a wrong map", "".join(chr(0x3400 + k * 7) for k in range(200))),
+])
+def test_garbled_text_layers_are_unreadable(title, text):
+    v = judge(text)
+    assert not v.readable, title
+    assert v.why
+
+
+def test_random_common_characters_fail_on_dictionary_words():
+    rnd = random.Random(11)
+    common = [chr(c) for c in range(0x4e00, 0x9fa5) if _is_common_cjk(chr(c))]
+    text = "".join(rnd.choice(common) for _ in range(400))
+    v = judge(text)
+    assert not v.readable and "dictionary" in v.why
+
+
+def test_short_or_english_pages_are_not_judged_garbage():
+    assert judge("2024年6月").readable                       # too short to judge
+    assert judge("CERTIFIED PUBLIC ACCOUNTANTS (SPECIAL GENERAL PARTNERSHIP), Beijing Branch " * 3).readable
+    assert judge("项目 | 分值 | 得分\n决策 | 20 | 18.5\n过程 | 20 | 17\n产出 | 40 | 36.25\n效益 | 20 | 19\n合计 | 100 | 90.75").readable
+
+
+def test_pdf_without_tounicode_is_needs_ocr_not_empty(tmp_path):
+    """With OCR switched off a garbled PDF says it needs OCR (and why), instead of passing garbage on."""
+    f = tmp_path / "garbled.pdf"
+    f.write_bytes(_strip_tounicode(pdf_bytes(REPORT * 3)))
+    intact = tmp_path / "intact.pdf"
+    intact.write_bytes(pdf_bytes(REPORT * 3))
+    assert "绩效评价" in pdf.extract(intact, ocr=False).text
+    with pytest.raises(NeedsOCR) as e:
+        pdf.extract(f, ocr=False)
+    assert "Unicode" in str(e.value)
+
+
+def test_process_file_never_logs_a_garbled_report_not_a_report(tmp_path, monkeypatch):
+    from pipeline.flow import process_file
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    f = tmp_path / "garbled.pdf"
+    f.write_bytes(_strip_tounicode(pdf_bytes(REPORT * 3)))
+    out = process_file(f)
+    assert out["status"] == "needs_ocr", out
+
+
+def test_seed_page_without_tounicode_is_read_by_ocr(seeds, tmp_path):
+    """One page of a real seed PDF with its maps stripped renders the same; OCR reads it and the
+    document says which page and why."""
+    if not ocr.available():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("CI must have tesseract with chi_sim (make setup-ocr)")
+        pytest.skip("tesseract with the chi_sim model is not installed (run: make setup-ocr)")
+    src = sorted(Path(seeds, "pdf").glob("*.pdf"))[0]
+    one = tmp_path / "one.pdf"
+    one.write_bytes(_strip_tounicode(src.read_bytes(), pages=[0]))
+    doc = pdf.extract(one)
+    assert doc.meta["ocr_pages"] == [1]
+    assert doc.meta["ocr_reasons"][1].startswith(REASON)
+    assert any(REASON in w for w in doc.warnings)
+    from pipeline.record import build_record
+    assert build_record(doc)["ocr_page_reasons"][1].startswith(REASON)
+    import pypdfium2 as pdfium
+    truth = pdfium.PdfDocument(str(src))[0].get_textpage().get_text_bounded()
+    want = {c for c in truth if "\u4e00" <= c <= "\u9fff"}
+    got = {c for c in doc.text if "\u4e00" <= c <= "\u9fff"}
+    assert len(want & got) >= 0.85 * len(want)
