@@ -1,12 +1,14 @@
 """DOCX: paragraphs and tables in body order, merged cells kept (gridSpan, vMerge), headings
 from styles or numbering patterns. Safe: the zip is checked for bombs before anything is
-inflated, and a part that declares a DOCTYPE (entities) is refused, never resolved."""
+inflated, and a part that declares a DOCTYPE (entities) is refused by defusedxml, never resolved."""
 from __future__ import annotations
 
+import itertools
 import re
 import zipfile
 import zlib
 from pathlib import Path
+from typing import Iterable, Iterator
 
 from .errors import ExtractionError, bad_input_reason
 from .model import HEADING, PARAGRAPH, TABLE, Block, Cell, Document, assemble
@@ -52,53 +54,60 @@ def check_zip(path: Path) -> None:
 MAX_PROLOG = 1 << 20   # a real part's prolog is a few hundred bytes
 
 
+class _RootReached(Exception):
+    """Raised from the parser's target at the root element: the prolog is over, stop reading."""
+
+
+class _StopAtRoot:
+    def start(self, tag, attrib):
+        raise _RootReached
+
+    def close(self) -> None:
+        return None
+
+
 def _declares_entities(f) -> bool:
-    """True when the prolog (everything before the root element) holds a DOCTYPE/ENTITY, or is
-    absurdly long. The whole prolog is read, not a fixed head: comments may pad a DOCTYPE far in,
-    and a UTF-16 part spells '<!DOCTYPE' with NULs between the letters."""
-    buf = b""
-    while len(buf) < MAX_PROLOG:
-        chunk = f.read(65536)
-        buf += chunk
-        done = _prolog_verdict(_as_text(buf), complete=not chunk)
-        if done is not None:
-            return done
-        if not chunk:
-            return False
-    return True
+    """True when the part declares a DOCTYPE or entities before its root element, or its prolog is
+    absurdly long. defusedxml's parser (forbid_dtd, forbid_entities, forbid_external) reads the
+    part chunk by chunk and stops at the root element, so only the prolog is read: expat finds
+    the encoding itself (a UTF-16 part, a BOM) and skips comments that pad a DOCTYPE far in."""
+    seen: list[bytes] = []
+    verdict = _defused_verdict(_chunks(f, seen), None)
+    if verdict is None:
+        # not well-formed as declared (an encoding expat lacks, "GBK"): the markup of the prolog is
+        # ASCII in every ASCII-compatible encoding, so read it again as Latin-1
+        verdict = _defused_verdict(itertools.chain(list(seen), _chunks(f, [])), "iso-8859-1")
+    return bool(verdict)    # None again: not XML at all, python-docx reports the part damaged
 
 
-def _as_text(b: bytes) -> str:
-    if b.startswith((b"\xff\xfe", b"\x3c\x00")):
-        return b[: len(b) // 2 * 2].decode("utf-16-le", errors="replace")
-    if b.startswith((b"\xfe\xff", b"\x00\x3c")):
-        return b[: len(b) // 2 * 2].decode("utf-16-be", errors="replace")
-    return b.decode("latin-1")
+def _chunks(f, seen: list[bytes]) -> Iterator[bytes]:
+    while chunk := f.read(65536):
+        seen.append(chunk)
+        yield chunk
 
 
-def _prolog_verdict(t: str, complete: bool) -> bool | None:
-    """True: entities declared; False: root element reached without them; None: read more."""
-    i = 0
-    t = t.lstrip("\ufeff")
-    while True:
-        while i < len(t) and t[i] in " \t\r\n":
-            i += 1
-        if i >= len(t):
-            return False if complete else None
-        rest = t[i:i + 9].upper()
-        if rest.startswith("<!DOCTYPE") or rest.startswith("<!ENTITY"):
-            return True
-        for opener, closer in (("<?", "?>"), ("<!--", "-->")):
-            if t.startswith(opener, i):
-                j = t.find(closer, i + len(opener))
-                if j < 0:
-                    return False if complete else None
-                i = j + len(closer)
-                break
-        else:
-            if len(rest) < 9 and not complete:
-                return None
-            return False
+def _defused_verdict(chunks: Iterable[bytes], encoding: str | None) -> bool | None:
+    """True: DOCTYPE / entities declared, or no root element within MAX_PROLOG; False: the root
+    element was reached without them; None: not well-formed."""
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import DefusedXMLParser, ParseError
+    parser = DefusedXMLParser(target=_StopAtRoot(), encoding=encoding,
+                              forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    read = 0
+    try:
+        for chunk in chunks:
+            parser.feed(chunk)
+            read += len(chunk)
+            if read >= MAX_PROLOG:
+                return True
+        parser.close()
+    except _RootReached:
+        return False
+    except DefusedXmlException:
+        return True
+    except (ParseError, ValueError, LookupError):   # ValueError: a multi-byte encoding expat cannot take
+        return None
+    return False
 
 
 def _text(el) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import Encrypted, ExtractionError, NeedsOCR
@@ -181,89 +182,121 @@ def _join(prev: Block, nxt: Block) -> None:
         prev.cells.append(Cell(base + c.row - skip, c.col, c.text, c.rowspan, c.colspan))
 
 
-def extract(path: Path, ocr: bool = True) -> Document:
-    path = Path(path)
+@dataclass
+class _Pages:
+    """What the first pass over the file found, page by page (0-based indexes)."""
+    n: int
+    lines: list[list] = field(default_factory=list)     # per page: text lines and table blocks
+    table_pages: list[int] = field(default_factory=list)
+    textless: list[int] = field(default_factory=list)   # for OCR: no text layer, or an unreadable one
+    plumber: list[int] = field(default_factory=list)    # table pages pdfplumber must read
+    vector: list[int] = field(default_factory=list)     # table pages the vector finder read
+    unreadable: dict[int, str] = field(default_factory=dict)  # 1-based page → why its text layer was not used
+
+
+def _split_lines(text: str) -> list[str]:
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def page_to_items(page, page_no: int, use_vector: bool) -> tuple[str, list, str | None]:
+    """One pypdfium2 page → (kind, items, why): ``text`` (its lines), ``table`` (lines and table
+    blocks from the vector finder), ``plumber`` (a table page pdfplumber must read), ``scan`` (no
+    text layer) or ``unreadable`` (a text layer that decodes to garbage; ``why`` says how)."""
+    textpage = page.get_textpage()
+    text = textpage.get_text_bounded()
+    if len(text.strip()) < MIN_CHARS_TEXT_PAGE and _has_image(page):
+        return "scan", [], None
+    verdict = judge_text_layer(text)
+    if not verdict.readable:    # fonts without a true Unicode map: the page is read like a scan
+        return "unreadable", [], f"{TEXT_LAYER_UNREADABLE} ({verdict.why})"
+    if _path_count(page) < MIN_PATHS_FOR_TABLE:
+        return "text", _split_lines(text), None
+    if use_vector:
+        from .pdf_tables import table_page
+        try:
+            items = table_page(page, textpage, page_no, _cell_text, _cells_to_block)
+        except Exception:   # a drawing it cannot walk: pdfplumber reads the page (meta shows it)
+            items = None
+        if items is not None:
+            return "table", items, None
+    return "plumber", [], None
+
+
+def path_to_pages(path: Path) -> _Pages:
+    """First pass through pypdfium2: every page's text lines, or a note of who must read it."""
     pdf = _open(path)
     try:
-        n = len(pdf)
-        page_lines: list[list] = []
-        table_pages, textless, plumber_pages, vector_pages = [], [], [], []
-        unreadable: dict[int, str] = {}     # 1-based page → why its text layer was not used
-        too_large: list[int] = []           # pages OCR leaves out: too large to render (ocr.render_dpi)
+        pages = _Pages(len(pdf))
         use_vector = table_finder() == "vector"
-        for i in range(n):
-            page = pdf[i]
-            textpage = page.get_textpage()
-            text = textpage.get_text_bounded()
-            if len(text.strip()) < MIN_CHARS_TEXT_PAGE and _has_image(page):
-                textless.append(i)
-                page_lines.append([])
-                continue
-            verdict = judge_text_layer(text)
-            if not verdict.readable:    # fonts without a true Unicode map: the page is read like a scan
-                textless.append(i)
-                unreadable[i + 1] = f"{TEXT_LAYER_UNREADABLE} ({verdict.why})"
-                page_lines.append([])
-                continue
-            if _path_count(page) >= MIN_PATHS_FOR_TABLE:
-                table_pages.append(i)
-                items = None
-                if use_vector:
-                    from .pdf_tables import table_page
-                    try:
-                        items = table_page(page, textpage, i + 1, _cell_text, _cells_to_block)
-                    except Exception:   # a drawing it cannot walk: pdfplumber reads the page (meta shows it)
-                        items = None
-                if items is None:
-                    plumber_pages.append(i)
-                    page_lines.append([])
-                else:
-                    vector_pages.append(i)
-                    page_lines.append(items)
-            else:
-                page_lines.append([ln for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")])
+        for i in range(pages.n):
+            kind, items, why = page_to_items(pdf[i], i + 1, use_vector)
+            pages.lines.append(items)
+            if kind in ("scan", "unreadable"):
+                pages.textless.append(i)
+            if why is not None:
+                pages.unreadable[i + 1] = why
+            if kind in ("table", "plumber"):
+                pages.table_pages.append(i)
+                (pages.vector if kind == "table" else pages.plumber).append(i)
     finally:
         pdf.close()
-    if n == 0:
+    return pages
+
+
+def _refuse_empty(pages: _Pages) -> None:
+    if pages.n == 0:
         raise ExtractionError("PDF has no pages / PDF 没有页面")
-    if not textless and not plumber_pages and not any(isinstance(x, Block) or x.strip() for items in page_lines for x in items):
-        raise ExtractionError(f"all {n} PDF pages are blank (no text, no images) / PDF 页面全部空白")
-    meta: dict = {"table_pages": [p + 1 for p in table_pages],
-                  "table_finder": {"vector": [p + 1 for p in vector_pages],
-                                   "pdfplumber": [p + 1 for p in plumber_pages]}}
-    if plumber_pages:
-        import pdfplumber
-        try:
-            with pdfplumber.open(str(path)) as pl:
-                for i in plumber_pages:
-                    page_lines[i] = _table_page(pl.pages[i], i + 1)
-        except Exception as e:  # pdfminer raises many kinds on damaged files
-            raise ExtractionError(f"PDF tables could not be read ({type(e).__name__}: {e}) / PDF 表格无法读取")
-    if textless:
-        if len(textless) == n or len(textless) >= max(1, n * 0.5):
-            from . import ocr as ocr_mod
-            if not ocr or not ocr_mod.available():
-                what = ("have no text layer (scanned)" if not unreadable else
-                        f"have no usable text layer ({len(unreadable)} decode to garbage: fonts without a Unicode map)")
-                raise NeedsOCR(f"{len(textless)} of {n} pages {what}; install OCR "
-                               "(make setup-ocr) to read them / 扫描件或文字层无法解码，需要 OCR")
-        from . import ocr as ocr_mod
-        if ocr and ocr_mod.available():
-            # a page too large to render (its size is the file's claim) is left out, not rendered
-            too_large = ocr_mod.too_large_pages(path, textless)
-            if too_large and len(too_large) == n:
-                raise ExtractionError(ocr_mod.too_large_reason(too_large))
-            textless = [i for i in textless if i not in too_large]
-            ocr_result = ocr_mod.ocr_pages(path, textless)
-            for i, items in ocr_result.items():
-                page_lines[i] = items
-            meta["ocr_pages"] = [p + 1 for p in textless]
-            meta["ocr_confidence"] = ocr_mod.page_confidence(ocr_result)
-            meta["ocr_cells"] = ocr_mod.cell_evidence(ocr_result)
-            meta["ocr_reasons"] = {p + 1: unreadable.get(p + 1, "no text layer") for p in textless}
-    text_only = [[x for x in items if isinstance(x, str)] for items in page_lines]
-    cleaned, removed = strip_furniture(text_only)
-    meta["furniture_removed"] = removed
+    if not pages.textless and not pages.plumber and not any(
+            isinstance(x, Block) or x.strip() for items in pages.lines for x in items):
+        raise ExtractionError(f"all {pages.n} PDF pages are blank (no text, no images) / PDF 页面全部空白")
+
+
+def plumber_pages_to_items(path: Path, page_nos: list[int]) -> dict[int, list]:
+    """The table pages the vector finder left, read by pdfplumber (0-based page → items)."""
+    import pdfplumber
+    try:
+        with pdfplumber.open(str(path)) as pl:
+            return {i: _table_page(pl.pages[i], i + 1) for i in page_nos}
+    except Exception as e:  # pdfminer raises many kinds on damaged files
+        raise ExtractionError(f"PDF tables could not be read ({type(e).__name__}: {e}) / PDF 表格无法读取")
+
+
+def _refuse_mostly_scanned(pages: _Pages, ocr: bool) -> None:
+    """At least half the pages need OCR and it cannot run: the file is `needs_ocr` (fewer are
+    left out and named, see ``_name_lost_pages``)."""
+    from . import ocr as ocr_mod
+    n, textless, unreadable = pages.n, pages.textless, pages.unreadable
+    if not (len(textless) == n or len(textless) >= max(1, n * 0.5)):
+        return
+    if not ocr or not ocr_mod.available():
+        what = ("have no text layer (scanned)" if not unreadable else
+                f"have no usable text layer ({len(unreadable)} decode to garbage: fonts without a Unicode map)")
+        raise NeedsOCR(f"{len(textless)} of {n} pages {what}; install OCR "
+                       "(make setup-ocr) to read them / 扫描件或文字层无法解码，需要 OCR")
+
+
+def textless_to_ocr(path: Path, pages: _Pages, meta: dict) -> tuple[dict | None, list[int]]:
+    """OCR the pages without a usable text layer into ``pages.lines``; returns the OCR result and
+    the (0-based) pages too large to render, which are dropped from ``pages.textless``."""
+    from . import ocr as ocr_mod
+    # a page too large to render (its size is the file's claim) is left out, not rendered
+    too_large = ocr_mod.too_large_pages(path, pages.textless)
+    if too_large and len(too_large) == pages.n:
+        raise ExtractionError(ocr_mod.too_large_reason(too_large))
+    pages.textless = [i for i in pages.textless if i not in too_large]
+    ocr_result = ocr_mod.ocr_pages(path, pages.textless)
+    for i, items in ocr_result.items():
+        pages.lines[i] = items
+    meta["ocr_pages"] = [p + 1 for p in pages.textless]
+    meta["ocr_confidence"] = ocr_mod.page_confidence(ocr_result)
+    meta["ocr_cells"] = ocr_mod.cell_evidence(ocr_result)
+    meta["ocr_reasons"] = {p + 1: pages.unreadable.get(p + 1, "no text layer") for p in pages.textless}
+    return ocr_result, too_large
+
+
+def items_to_seq(page_lines: list[list], cleaned: list[list[str]]) -> list:
+    """Pages' items → one sequence of (line, page) and table blocks, without the furniture lines
+    ``strip_furniture`` removed, a table continued on the next page joined to its start."""
     seq: list = []
     prev_table: Block | None = None
     for pno, (items, keep) in enumerate(zip(page_lines, cleaned), start=1):
@@ -281,10 +314,33 @@ def extract(path: Path, ocr: bool = True) -> Document:
                 keep_count[it] -= 1
                 if it.strip():
                     seq.append((normalize(it), pno))
-    doc = assemble(Document(str(path), "pdf", pages=n, meta=meta), lines_to_blocks(seq))
-    if "ocr_confidence" in meta:
+    return seq
+
+
+def extract(path: Path, ocr: bool = True) -> Document:
+    path = Path(path)
+    pages = path_to_pages(path)
+    _refuse_empty(pages)
+    meta: dict = {"table_pages": [p + 1 for p in pages.table_pages],
+                  "table_finder": {"vector": [p + 1 for p in pages.vector],
+                                   "pdfplumber": [p + 1 for p in pages.plumber]}}
+    if pages.plumber:
+        for i, items in plumber_pages_to_items(path, pages.plumber).items():
+            pages.lines[i] = items
+    ocr_result, too_large = None, []
+    if pages.textless:
+        _refuse_mostly_scanned(pages, ocr)
+        from . import ocr as ocr_mod
+        if ocr and ocr_mod.available():
+            ocr_result, too_large = textless_to_ocr(path, pages, meta)
+    cleaned, removed = strip_furniture([[x for x in items if isinstance(x, str)] for items in pages.lines])
+    meta["furniture_removed"] = removed
+    doc = assemble(Document(str(path), "pdf", pages=pages.n, meta=meta), lines_to_blocks(items_to_seq(pages.lines, cleaned)))
+    if ocr_result is not None:
+        from . import ocr as ocr_mod
         ocr_mod.mark_confidence(doc, ocr_result)
-    _name_lost_pages(doc, [i + 1 for i in textless if i + 1 not in unreadable], unreadable, too_large)
+    unread = pages.unreadable
+    _name_lost_pages(doc, [i + 1 for i in pages.textless if i + 1 not in unread], unread, too_large)
     return doc
 
 

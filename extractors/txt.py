@@ -92,6 +92,50 @@ def _tab_rows(items: list) -> list:
     return out
 
 
+PIPE_ROW = re.compile(r"^[^|\n]*(?:\|[^|\n]*){2,}$")
+
+
+def _pipe_cells(line: str) -> list[str]:
+    """'| 决策 | 20 | 18 |' → ['决策', '20', '18']: a pipe at both ends is the border; a pipe at the
+    start only is an empty first cell (a merged cell above), a pipe at the end only is a border."""
+    t = line.strip()
+    both = t.startswith("|") and t.endswith("|")
+    cells = [c.strip() for c in t.split("|")]
+    if both:
+        cells = cells[1:]
+    if t.endswith("|"):
+        cells = cells[:-1]
+    return cells
+
+
+def _pipe_rows(items: list) -> list:
+    """Consecutive lines of cells between pipes (a table pasted from a web page or written in
+    markdown) become one table; a markdown rule line ('|---|---|') is dropped."""
+    out: list = []
+    run: list[list[str]] = []
+    raw: list[str] = []
+
+    def flush():
+        if len(run) >= 2:
+            out.append(_table(run))
+        else:
+            out.extend(raw)              # one pipe line alone stays a line as written
+        run.clear()
+        raw.clear()
+
+    for it in items:
+        if isinstance(it, str) and PIPE_ROW.match(it.strip()) and "|" in it.strip().strip("|"):
+            if re.fullmatch(r"[\s|:\-—]+", it):
+                continue
+            run.append(_pipe_cells(it))
+            raw.append(it)
+        else:
+            flush()
+            out.append(it)
+    flush()
+    return out
+
+
 SENTENCE_MARKS = re.compile(r"[，。；！？、：]")
 
 
@@ -257,6 +301,7 @@ def text_to_document(text: str, source_path: str, fmt: str = "txt", encoding: st
     double = sum(1 for i in nonblank if i + 1 < len(lines) and not lines[i + 1].strip())
     items = _cell_per_line_tables(lines)
     items = _tab_rows(items)
+    items = _pipe_rows(items)
     items = _spaced_tables(items)
     if nonblank and double > 0.6 * len(nonblank):
         # double-spaced paste from a PDF: a blank line is a line break, not a paragraph end

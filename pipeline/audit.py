@@ -10,7 +10,6 @@ others on the sheet 已失效复核, so a re-ingest never throws a reviewer's wo
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import json
 import re
@@ -18,6 +17,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 from typing import IO, Iterable
+
+from warehouse import audit as stored
 
 from .display import printable
 
@@ -34,7 +35,7 @@ COLUMNS = ["severity", "county", "rule_id", "message", "expected", "actual", "ev
 XLSX_HEADER = {"review_mark": MARK, "review_comment": COMMENT}
 STALE_COLUMNS = ["finding_key", "mark", "comment", "reviewed_at", "source_file", "doc_id", "rule_id",
                  "severity", "county", "message", "expected", "actual", "evidence"]
-SNAPSHOT = ["doc_id", "rule_id", "severity", "county", "message", "expected", "actual", "evidence"]
+SNAPSHOT = stored.SNAPSHOT       # the finding as the reviewer saw it, kept with the review
 
 _MARK_ALIASES = {MARK_OK: ("✓", "√", "✔", "v", "y", "yes", "ok", "true", "1", "对", "是", "属实", "确认", "成立"),
                  MARK_WRONG: ("✗", "×", "✘", "x", "n", "no", "false", "0", "错", "否", "误报", "不成立")}
@@ -51,21 +52,12 @@ def finding_key(doc_id: str | None, rule_id: str | None, expected, actual, evide
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
-def _table_exists(con, name: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()[0])
-
-
 def load_findings(con) -> list[dict]:
     """Every finding with its report's context and finding_key, worst first."""
-    if not _table_exists(con, "findings"):
+    if not stored.has_table(con, "findings"):
         raise ValueError("this database has no findings table — is it a jixiao warehouse? "
                          "Create one with `python -m pipeline ingest <folder> --db FILE` / 不是本项目的数据库")
-    cur = con.execute(
-        "SELECT f.doc_id, r.source_path, r.title, r.province, r.city, r.county, r.fiscal_year, "
-        "f.rule_id, f.severity, f.message, f.expected, f.actual, f.evidence, f.page "
-        "FROM findings f LEFT JOIN reports r ON r.doc_id = f.doc_id")
-    cols = [d[0] for d in cur.description]
-    rows = [dict(zip(cols, r)) for r in cur.fetchall()]
+    rows = stored.finding_rows(con)
     _assign_keys(rows)
     rows.sort(key=_order)
     return rows
@@ -91,11 +83,8 @@ def _order(r: dict) -> tuple:
 
 
 def load_reviews(con) -> dict[str, dict]:
-    if not _table_exists(con, "reviews"):       # a warehouse from before migration 003, opened read-only
-        return {}
-    cur = con.execute("SELECT * FROM reviews ORDER BY reviewed_at, finding_key")
-    cols = [d[0] for d in cur.description]
-    return {r[0]: dict(zip(cols, r)) for r in cur.fetchall()}
+    """Stored reviews by finding_key (none in a warehouse from before migration 003, opened read-only)."""
+    return stored.review_rows(con)
 
 
 def audit_rows(con, severity: str | None = None) -> tuple[list[dict], list[dict]]:
@@ -341,34 +330,28 @@ def read_reviews_xlsx(path: Path) -> list[dict]:
     return list(out.values())
 
 
+def review_changes(existing: dict[str, tuple], reviews: Iterable[dict]) -> tuple[list[dict], list[dict], int]:
+    """(new reviews, changed reviews, number unchanged) against the stored (mark, comment) by key;
+    a key given twice counts against its first occurrence, as if stored one after the other."""
+    seen = dict(existing)
+    new, changed, unchanged = [], [], 0
+    for rv in reviews:
+        key, now = rv["finding_key"], (rv["mark"], rv["comment"])
+        if key not in seen:
+            new.append(rv)
+        elif seen[key] != now:
+            changed.append(rv)
+        else:
+            unchanged += 1
+        seen[key] = now
+    return new, changed, unchanged
+
+
 def import_reviews(con, reviews: Iterable[dict], source_file: str) -> dict[str, int]:
     """Upsert reviews by finding_key; a row whose mark and comment are unchanged is left alone."""
-    existing = {k: (m, c) for k, m, c in con.execute("SELECT finding_key, mark, comment FROM reviews").fetchall()}
-    now = dt.datetime.now().replace(microsecond=0)
-    stats = Counter()
-    con.execute("BEGIN")
-    try:
-        for rv in reviews:
-            key = rv["finding_key"]
-            snap = [rv.get(c) for c in SNAPSHOT]
-            if key not in existing:
-                con.execute(f"INSERT INTO reviews (finding_key, mark, comment, reviewed_at, source_file, {', '.join(SNAPSHOT)}) "
-                            f"VALUES ({', '.join('?' * (5 + len(SNAPSHOT)))})",
-                            [key, rv["mark"], rv["comment"], now, source_file] + snap)
-                stats["new"] += 1
-            elif existing[key] != (rv["mark"], rv["comment"]):
-                con.execute("UPDATE reviews SET mark = ?, comment = ?, reviewed_at = ?, source_file = ?, "
-                            + ", ".join(f"{c} = COALESCE(?, {c})" for c in SNAPSHOT) + " WHERE finding_key = ?",
-                            [rv["mark"], rv["comment"], now, source_file] + snap + [key])
-                stats["changed"] += 1
-            else:
-                stats["unchanged"] += 1
-            existing[key] = (rv["mark"], rv["comment"])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    return stats
+    new, changed, unchanged = review_changes(stored.review_marks(con), reviews)
+    stored.store_reviews(con, new, changed, source_file)
+    return Counter(new=len(new), changed=len(changed), unchanged=unchanged)
 
 
 # ---------------------------------------------------------------- command
@@ -405,7 +388,7 @@ def run_export(db: Path, fmt: str, out: str | None, severity: str | None) -> int
     con = connect(db, read_only=True)
     try:
         rows, stale = audit_rows(con, severity)
-        n_reports = con.execute("SELECT count(*) FROM reports").fetchone()[0] if _table_exists(con, "reports") else 0
+        n_reports = stored.report_count(con)
     finally:
         con.close()
     if not rows:

@@ -78,16 +78,13 @@ def cmd_extract(a) -> int:
 
 def cmd_query(a) -> int:
     import duckdb
-    from warehouse.readonly import NotReadOnly, check_read_only, lock_down
+    from warehouse.readonly import NotReadOnly, lock_down, read_rows
     from warehouse.store import connect
     con = connect(a.db, read_only=True)
     try:
         lock_down(con)
         try:
-            check_read_only(con, a.sql)
-            cur = con.execute(a.sql)
-            cols = [d[0] for d in cur.description] if cur.description else []
-            rows = cur.fetchall()       # errors can surface here too, while rows are computed
+            cols, rows = read_rows(con, a.sql)
         except (NotReadOnly, duckdb.Error) as e:
             _say(f"query failed: {e}\n(query is read-only: SELECT only) / 查询失败")
             return 2
@@ -177,7 +174,13 @@ python -m pipeline query --db warehouse/reports.duckdb "SELECT county, total_sco
 """))
     sub = ap.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
     raw = argparse.RawDescriptionHelpFormatter
+    for add in (_add_ingest, _add_load, _add_extract, _add_query, _add_audit, _add_rules, _add_report):
+        add(sub, raw)
+    return ap
 
+
+def _add_ingest(sub: argparse._SubParsersAction, raw: type[argparse.HelpFormatter]) -> None:
+    """The `ingest` command and its options."""
     p = sub.add_parser("ingest", help="read report files into the warehouse", formatter_class=raw,
                        description="Read every PDF, DOCX, TXT and MD report under the given files and folders "
                                    "(recursively) into DuckDB. Each file gets one ingest_log row with its status; "
@@ -211,6 +214,9 @@ python -m pipeline query --db warehouse/reports.duckdb "SELECT status, count(*) 
                         "named by its rows: a re-run adds no duplicate); store them later with `load DIR --db FILE`")
     p.set_defaults(func=cmd_ingest)
 
+
+def _add_load(sub: argparse._SubParsersAction, raw: type[argparse.HelpFormatter]) -> None:
+    """The `load` command and its options."""
     p = sub.add_parser("load", help="store Parquet shards written by ingest --shards", formatter_class=raw,
                        description="Store every shard under DIR (written by `ingest --shards DIR`) into the warehouse, "
                                    "one transaction per shard, each report replacing its earlier rows. Shards already "
@@ -227,6 +233,9 @@ python -m pipeline query --db warehouse/reports.duckdb "SELECT count(*) FROM loa
                    help="if another process holds the warehouse, wait up to this long for it (default 0)")
     p.set_defaults(func=cmd_load)
 
+
+def _add_extract(sub: argparse._SubParsersAction, raw: type[argparse.HelpFormatter]) -> None:
+    """The `extract` command and its options."""
     p = sub.add_parser("extract", help="print one report as JSON (no database)", formatter_class=raw,
                        description="Extract one file and print the record (contract fields plus indicators, problems, "
                                    "findings, provenance) as JSON. --stage shows an intermediate stage; --debug DIR "
@@ -245,6 +254,9 @@ python -m pipeline extract report.txt --debug /tmp/stages
     p.add_argument("--mem-mb", type=int, default=4096, help="memory the reading may use, MB (default 4096, as ingest)")
     p.set_defaults(func=cmd_extract)
 
+
+def _add_query(sub: argparse._SubParsersAction, raw: type[argparse.HelpFormatter]) -> None:
+    """The `query` command and its options."""
     p = sub.add_parser("query", help="read-only SQL against the warehouse", formatter_class=raw,
                        description="Run read-only SQL and print the result. Only reads run: SELECT (also WITH, VALUES, "
                                    "DESCRIBE, SHOW, SUMMARIZE, EXPLAIN SELECT); CREATE (also TEMP), SET, PRAGMA, CALL, "
@@ -260,6 +272,9 @@ python -m pipeline query --db warehouse/reports.duckdb --format csv "SELECT * FR
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.set_defaults(func=cmd_query)
 
+
+def _add_audit(sub: argparse._SubParsersAction, raw: type[argparse.HelpFormatter]) -> None:
+    """The `audit` command and its options."""
     p = sub.add_parser("audit", help="the audit list: every finding, worst first", formatter_class=raw,
                        description="Export every finding of every report, errors first, for review. XLSX has reviewer "
                                    "columns (mark ✓/✗, comment); --import reads them back into the reviews table and "
@@ -277,11 +292,17 @@ python -m pipeline audit --db warehouse/reports.duckdb --import audit.xlsx  # ke
     p.add_argument("--severity", choices=["error", "warning", "info"], help="only this severity and worse")
     p.set_defaults(func=cmd_audit)
 
+
+def _add_rules(sub: argparse._SubParsersAction, raw: type[argparse.HelpFormatter]) -> None:
+    """The `rules` command and its options."""
     p = sub.add_parser("rules", help="list the validation rules", formatter_class=raw,
                        description="Every rule id, its severity and what it checks.",
                        epilog=_examples("python -m pipeline rules"))
     p.set_defaults(func=cmd_rules)
 
+
+def _add_report(sub: argparse._SubParsersAction, raw: type[argparse.HelpFormatter]) -> None:
+    """The `report` command and its options."""
     p = sub.add_parser("report", help="write one self-contained HTML page comparing counties", formatter_class=raw,
                        description="Scores by county, execution vs arrival, cost per person served, problem frequency, "
                                    "outliers and findings, in one HTML file that opens offline.",
@@ -289,8 +310,6 @@ python -m pipeline audit --db warehouse/reports.duckdb --import audit.xlsx  # ke
     p.add_argument("--db", default=DEFAULT_DB)
     p.add_argument("--out", default="report.html")
     p.set_defaults(func=cmd_report)
-    return ap
-
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command. The one error boundary: a cause on the user's side (a wrong --db or --out, a

@@ -2,6 +2,7 @@
 single writer, then re-run the corpus-level rules over the whole warehouse."""
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -51,7 +52,8 @@ class Summary:
         for path, st, why in shown[:20]:
             out.append(f"  [{st}] {path}: {why}")
         if len(shown) > 20:
-            out.append(f"  … {len(shown) - 20} more: SELECT * FROM ingest_log WHERE run_id = '{self.run_id}'")
+            out.append(f"  … {len(shown) - 20} more: python -m pipeline query --db <warehouse> "
+                       f"\"SELECT * FROM ingest_log WHERE run_id = '{self.run_id}'\"")
         return out
 
 
@@ -96,69 +98,77 @@ def ingest(paths: list[str | Path], db: str | Path, workers: int | None = None, 
     """Read ``paths`` into the warehouse ``db``; on a Dask cluster with ``cluster`` (local:N or
     tcp://host:port, pipeline/cluster.py); into Parquet shards in the folder ``shards`` instead of
     the warehouse with ``shards`` (pipeline/shards.py; ``load`` stores them later)."""
-    run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-    summary = Summary(run_id)
+    summary = Summary(time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6])
     t0 = time.perf_counter()
     files, other = find_files(paths)
     # forked before the warehouse opens: workers never inherit the writer's memory
     host = _file_reader(cluster, workers, timeout, mem_mb)
-    if shards is not None:
-        from .shards import ingest_to_shards
-        try:
+    try:
+        if shards is not None:
+            from .shards import ingest_to_shards
             ingest_to_shards(files, other, shards, host, summary, progress)
-        finally:
-            host.close()
-        summary.seconds = time.perf_counter() - t0
-        return summary
-    try:
-        wh = open_warehouse(db, wait_s)
-    except BaseException:
-        host.close()
-        raise
-    try:
-        logged: list[dict] = []       # files not read this run: one log row each, written together
-        for p in other:
-            logged.append({"source_path": str(p), "status": "skipped", "error": skip_reason(p)})
-        todo = []
-        shas = {p: file_sha(p) for p in files}
-        known = {} if force else wh.known_files(list(shas.values()))
-        for p in files:
-            if shas[p] in known:
-                logged.append({"source_path": str(p), "status": "skipped", "doc_id": known[shas[p]], "file_sha": shas[p], "unchanged": True,
-                               "error": "unchanged since the last ingest (same bytes) / 文件未变化，已跳过"})
-            else:
-                todo.append(p)
-        for k in range(0, len(logged), 1000):
-            _store(wh, logged[k:k + 1000], run_id, summary)
-        bar = _bar(len(todo), progress)
-        before = summary.files                   # files logged without being read (skipped)
-        batch: list[dict] = []
-        started = time.monotonic()
-        for res in run_files(todo, host=host, heartbeat=BATCH_SECONDS):
-            if res is not None:
-                if not batch:
-                    started = time.monotonic()
-                batch.append(res)
-            if batch and (len(batch) >= BATCH_FILES or time.monotonic() - started >= BATCH_SECONDS):
-                _store(wh, batch, run_id, summary)
-                batch = []
-            if res is None:         # no result for a while (a long file): what was held is stored now
-                continue
-            if bar is not None:
-                bar.update(1)
-                read = summary.status["ok"] + summary.status["partial"]     # partial: stored, pages named missing
-                bar.set_postfix(stored=summary.files - before, ok=read,
-                                failed=summary.files - read - summary.status["skipped"])
-        _store(wh, batch, run_id, summary)
-        if bar is not None:
-            bar.close()
-        host.close()
-        refresh_corpus_findings(wh, only_if_changed=True)
+        else:
+            with _opened(db, wait_s) as wh:
+                todo = _log_unread(wh, files, other, force, summary)
+                _read_and_store(wh, todo, host, summary, progress)
+                host.close()            # workers gone before the corpus passes take the memory
+                refresh_corpus_findings(wh, only_if_changed=True)
     finally:
         host.close()
-        wh.close()
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+@contextlib.contextmanager
+def _opened(db: str | Path, wait_s: float):
+    wh = open_warehouse(db, wait_s)
+    try:
+        yield wh
+    finally:
+        wh.close()
+
+
+def _log_unread(wh: Warehouse, files: list[Path], other: list[Path], force: bool, summary: Summary) -> list[Path]:
+    """Log the files this run does not read (other types, not regular files, unchanged since the last
+    ingest — an unchanged file is still recorded as holding its report) and return the rest."""
+    logged: list[dict] = [{"source_path": str(p), "status": "skipped", "error": skip_reason(p)} for p in other]
+    shas = {p: file_sha(p) for p in files}
+    known = {} if force else wh.known_files(list(shas.values()))
+    todo = []
+    for p in files:
+        if shas[p] in known:
+            logged.append({"source_path": str(p), "status": "skipped", "doc_id": known[shas[p]], "file_sha": shas[p],
+                           "unchanged": True, "error": "unchanged since the last ingest (same bytes) / 文件未变化，已跳过"})
+        else:
+            todo.append(p)
+    for k in range(0, len(logged), 1000):
+        _store(wh, logged[k:k + 1000], summary.run_id, summary)
+    return todo
+
+
+def _read_and_store(wh: Warehouse, todo: list[Path], host, summary: Summary, progress: bool) -> None:
+    """Results as the workers finish them, stored in batches (BATCH_FILES, or every BATCH_SECONDS
+    even while a long file is read), with the progress bar."""
+    bar = _bar(len(todo), progress)
+    before = summary.files                   # files logged without being read (skipped)
+    batch: list[dict] = []
+    started = time.monotonic()
+    for res in run_files(todo, host=host, heartbeat=BATCH_SECONDS):
+        if res is not None:
+            if not batch:
+                started = time.monotonic()
+            batch.append(res)
+        if batch and (len(batch) >= BATCH_FILES or time.monotonic() - started >= BATCH_SECONDS):
+            _store(wh, batch, summary.run_id, summary)
+            batch = []
+        if res is not None and bar is not None:    # None: no result for a while (a long file)
+            bar.update(1)
+            read = summary.status["ok"] + summary.status["partial"]     # partial: stored, pages named missing
+            bar.set_postfix(stored=summary.files - before, ok=read,
+                            failed=summary.files - read - summary.status["skipped"])
+    _store(wh, batch, summary.run_id, summary)
+    if bar is not None:
+        bar.close()
 
 
 def _file_reader(cluster: str | None, workers: int | None, timeout: float, mem_mb: int | None):

@@ -66,3 +66,12 @@ def lock_down(con: duckdb.DuckDBPyConnection) -> None:
     """No files outside the warehouse, and no setting can change from here on."""
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
+
+
+def read_rows(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[tuple]]:
+    """(column names, rows) of ``sql`` once every statement in it is checked to be a read
+    (NotReadOnly otherwise, before anything runs). Lock the connection first (``lock_down``)."""
+    check_read_only(con, sql)
+    cur = con.execute(sql)
+    cols = [d[0] for d in cur.description] if cur.description else []
+    return cols, cur.fetchall()     # errors can surface here too, while rows are computed

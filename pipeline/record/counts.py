@@ -14,6 +14,10 @@ from extractors.model import Document
 
 from . import find, numbers
 
+# record keys this family reads and writes (checked against the family order in fields.py)
+READS: tuple[str, ...] = ()
+WRITES: tuple[str, ...] = ("beneficiaries", "counts", "provenance")
+
 PEOPLE = r"(?:人|名|户|人次)"
 SERVE = re.compile(r"接收|管理|服务|覆盖|受益|惠及|纳入|移交|帮扶|资助|补助|救助|慰问|享受|发放|培训|就业|参保|资助")
 NOT_SERVED = re.compile(r"应发|实发|问卷|调查|参与.{0,4}调查|死亡|工作人员|干部|专家|评价组|人员经费|联系不上|有误|户籍人口|常住人口|总人口")

@@ -65,7 +65,8 @@ def labelled(doc: Document, label: str, kind: str, gap: int = 14, text: str | No
         val = rf"(?:(?P<v>{NUM})\s*[%％]|百分之(?P<w>[{CN_NUMERALS}]+))"
     elif kind == "score":
         # a score in words only where 分 closes it ("九十三分"): "十项指标" is no score
-        val = rf"(?P<v>{NUM}(?!\s*[%％.\d\-—–])|[{SCORE_CN_NUMERALS}]{{1,8}}(?=\s*分))(?:\s*分)?"
+        # (a tab is a cell border: "总分\t100\t88" is a figure then the next cell)
+        val = rf"(?P<v>{NUM}(?![ \u3000\n\r]*[%％.\d\-—–])|[{SCORE_CN_NUMERALS}]{{1,8}}(?=\s*分))(?:\s*分)?"
     else:
         val = rf"(?P<v>{NUM})"
     pat = compiled(rf"(?:{label}){GAP % gap}{INTRO}{val}")

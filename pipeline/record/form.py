@@ -22,6 +22,15 @@ from .. import vocab
 from . import form_cells, form_indicators, numbers, ocr_fold, prov
 from .form_cells import AMOUNT_ROLES, Hints, Reading
 
+# record keys this family reads and writes (checked against the family order in fields.py)
+READS: tuple[str, ...] = ("total_score", "targets")
+WRITES: tuple[str, ...] = ("allocated_wan", "received_wan", "spent_wan", "execution_rate_pct", "total_score",
+                           "indicators", "targets", "provenance", "rounding")
+# the self-evaluation form is the report's own table: its amounts, rate and indicators outrank what
+# funds / indicators read from the narrative; total_score and targets only where those found none
+OVERRIDES: tuple[str, ...] = ("allocated_wan", "received_wan", "spent_wan", "execution_rate_pct", "total_score",
+                              "indicators", "targets")
+
 GATE = re.compile(vocab.FORM_GATE)
 LABEL = re.compile("|".join(f"(?P<{role}_{i}>{pat})" for i, (role, pat) in enumerate(vocab.FORM_BUDGET_COLUMNS)))
 PAREN = re.compile(r"[（(][^（()）\n]{0,16}[)）]|[（(][A-Za-z/\d×*%]{0,6}")
@@ -139,13 +148,25 @@ def rows(text: str, h: Header) -> list[Row]:
         garbled = run.startswith((".", "O", "I", "l")) or bool(re.search(r"[A-Za-z]$", raw_label.strip()))
         # the total row is labelled so (年度资金总额, 合计), or stands unlabelled right under the header
         is_total = bool(TOTAL_ROW.search(label)) or (not out and not label)
+        toks = form_cells.tokens(run)
+        if not garbled and _header_short(run, toks, h):
+            garbled = True                   # the header lost a label: the amounts cannot be placed
         if garbled:
             out.append(Row(label, m.start(), m.end(), form_cells.salvage(run, h.roles, h.hints), is_total, True))
             continue
-        for toks, a, b in _chunks(form_cells.tokens(run), h, m.start(), m.end(), bare_rate):
+        for toks, a, b in _chunks(toks, h, m.start(), m.end(), bare_rate):
             out.append(Row(label, a, b, form_cells.solve(toks, h.roles, h.hints, bare_rate=bare_rate), is_total))
             is_total = False
     return out
+
+
+def _header_short(run: str, toks: list, h: Header) -> bool:
+    """One line of separated cells with one or two figures more than the header has columns: a
+    header label was lost (OCR garble), so every column after it would shift and 执行数 would get
+    the budget figure. A wrong amount is worse than none: such a row keeps only what its own
+    arithmetic confirms (rate, weight, score)."""
+    ncol = len([r for r in h.roles if r != "method"])
+    return "\n" not in run.strip() and not any(t.joined for t in toks) and ncol < len(toks) <= ncol + 2
 
 
 def _chunks(toks: list, h: Header, a: int, b: int, bare_rate: bool):

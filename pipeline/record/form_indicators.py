@@ -138,6 +138,30 @@ def markers(part: str, offset: int) -> list[tuple[str, float, int]]:
     return [found[k] for k in sorted(found)]
 
 
+LEVEL1_NAME = re.compile(vocab.FORM_LEVEL1)
+
+
+def group_by_name(part: str, offset: int, prs: list[Pair]) -> list[tuple[tuple, list[Pair]]] | None:
+    """Level-1 rows that declare no weight ("产出指标 | 数量指标 | …", the name repeated down the rows
+    or written once): the pairs from a level-1 name to the next one are its group, its weight their
+    sum. None when a name has no pair under it or a pair stands before the first name."""
+    firsts: dict[str, int] = {}
+    for m in LEVEL1_NAME.finditer(part):
+        firsts.setdefault(re.sub(r"\s+", "", m.group(0)), offset + m.start())
+    marks = sorted(firsts.items(), key=lambda kv: kv[1])
+    items = [p for p in prs if not p.total]
+    if len(marks) < 2 or not items or items[0].start < marks[0][1]:
+        return None
+    out = []
+    for k, (name, pos) in enumerate(marks):
+        end = marks[k + 1][1] if k + 1 < len(marks) else float("inf")
+        got = [p for p in items if pos <= p.start < end]
+        if not got:
+            return None
+        out.append(((name, round(sum(p.weight for p in got), 4), pos), got))
+    return out
+
+
 def group(mks: list, prs: list[Pair]) -> list[tuple[tuple, list[Pair]]] | None:
     """Pairs under level-1 rows by their weights; None when a group overshoots its weight."""
     out, i = [], 0
@@ -180,7 +204,7 @@ def extract(doc: Document, rec: dict, budget, header) -> None:
         rec["total_score"] = total.score
         rec["provenance"]["total_score"] = p
     _targets(doc, rec, prs)
-    groups = group(mks, prs) if mks else None
+    groups = group(mks, prs) if mks else group_by_name(part, head.end(), prs)
     if not groups or any(g is None for _, g in groups):
         return
     items = []

@@ -23,6 +23,12 @@ from pipeline.vocab import TOTAL_ROW, alternation
 
 from . import find, numbers
 
+# record keys this family reads and writes (checked against the family order in fields.py)
+READS: tuple[str, ...] = ("title", "programme", "fiscal_year")
+WRITES: tuple[str, ...] = ("allocated_wan", "received_wan", "spent_wan", "carryover_wan", "execution_rate_pct",
+                           "arrival_rate_pct", "fund_sources", "expense_details", "expense_total_yuan",
+                           "provenance", "rounding", "statements")
+
 # "…资金预算的通知》": a label inside a cited document's name would swallow the real statement after it
 ALLOCATED = rf"{alternation(vocab.ALLOCATED)}(?!的?(?:通知|批复|文件|》))"
 INVESTMENT = alternation(vocab.INVESTMENT)

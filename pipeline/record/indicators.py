@@ -15,7 +15,13 @@ import re
 
 from extractors.model import Block, Document
 
-from . import find, numbers, prov
+from . import find, numbers
+
+# record keys this family reads and writes (checked against the family order in fields.py)
+READS: tuple[str, ...] = ("total_score", "statements")
+WRITES: tuple[str, ...] = ("indicators", "total_score", "statements", "provenance")
+# the indicator table's total row fills total_score only where the narrative (meta) stated none
+OVERRIDES: tuple[str, ...] = ("total_score",)
 
 # order matters: "工作活动产出" is 产出 although it also says 工作活动
 DIMENSION_WORDS = [
@@ -101,25 +107,110 @@ def _item(level, name, parent, weight, score, rate, page, evidence, source="tabl
             "score": score, "rate_pct": rate, "page": page, "evidence": evidence, "source": source}
 
 
-def rows_table(b: Block) -> list[dict] | None:
-    """A table with indicators in rows, or None when it is not one."""
-    g = b.grid()
-    if len(g) < 2:
-        return None
+def _rows_header(g: list[list[str]]) -> tuple[int, dict[int, str]] | None:
+    """(header rows, column roles) of a table with indicators in rows, or None: a weight or score
+    column and a name column in the first one or two rows. A header-less continuation of a score
+    table (page break) is not read here."""
     for nh in (1, 2):
         roles = _roles(g[:nh])
         if ("weight" in roles.values() or "score" in roles.values()) and \
                 any(r in roles.values() for r in ("l1", "l2", "l3", "name")):
-            break
-    else:
-        # a header-less continuation of a score table (page break): label, weight, score[, rate]
+            return nh, roles
+    return None
+
+
+def _level_columns(roles: dict[int, str]) -> list[int]:
+    """The name columns, level 1 first (a table without level columns: its one name column)."""
+    cols = sorted((j for j, r in roles.items() if r in ("l1", "l2", "l3")), key=lambda j: roles[j])
+    return cols or [j for j, r in roles.items() if r == "name"][:1]
+
+
+def _realigned(row: list[str], hwidth: int, col: dict[str, int]) -> list[str]:
+    """A pasted row with spurious leading empty cells, moved back under the header."""
+    last = max(k for k, c in enumerate(row) if c.strip())
+    if last >= hwidth:
+        k = last - hwidth + 1
+        if all(not c.strip() for c in row[:k]):
+            row = row[k:] + [""] * k
+    wc = col.get("weight", col.get("score"))
+    if wc is not None and wc + 1 < len(row) and not row[0].strip() and row[wc].strip() \
+            and _num(row[wc]) is None and _num(row[wc + 1]) is not None:
+        row = row[1:] + [""]          # shifted right by one empty cell
+    return row
+
+
+def _placed_names(names: list, row: list[str], col: dict[str, int], above: list, prev_deepest: int) -> list:
+    """The row's names at their levels, in a multi-level table whose merged cells were blanked or
+    lost in a paste: blank ancestors are the ones above."""
+    filled = [k for k, (n, _) in enumerate(names) if n]
+    if filled and filled[0] > 0 and dimension_of(names[filled[0]][0]):
+        # a level-1 name that slipped right (a lost leading cell)
+        names = names[filled[0]:] + [("", None)] * filled[0]
+        filled = [k for k, (n, _) in enumerate(names) if n]
+    has_figure = any(_num(row[col[r]]) is not None for r in ("weight", "score") if r in col and col[r] < len(row))
+    if len(names) == 3 and filled == [0, 2] and not dimension_of(names[0][0]) and above[0][0] \
+            and dimension_of(above[0][0]):
+        # "实施保障 | | 制度健全性": a level-2 name pasted into the level-1 column
+        return [above[0], names[0], names[2]]
+    if filled == [0] and prev_deepest > 0 and has_figure and not dimension_of(names[0][0]) and names[0][1] is None:
+        # a row whose merged cells were lost in a paste: its name belongs at the level of the rows around it
+        return above[:prev_deepest] + [names[0]] + [("", None)] * (len(names) - prev_deepest - 1)
+    if filled and filled[0] > 0:
+        return above[:filled[0]] + names[filled[0]:]
+    return names
+
+
+def _row_figures(row: list[str], col: dict[str, int]) -> tuple[float | None, float | None, float | None]:
+    def cell(role):
+        return row[col[role]] if role in col and col[role] < len(row) else None
+    return (_num(cell("weight")) if cell("weight") is not None else None,
+            _num(cell("score")) if cell("score") is not None else None,
+            _pct(cell("rate")) if cell("rate") is not None else None)
+
+
+def _add_row_items(names: list, figures: tuple, multi: bool, page: int | None, evidence: str,
+                   seen: dict, out: list) -> None:
+    """The row's deepest name is the scored indicator; names above it are ancestors named in merged
+    cells (known from their "(15)" weight, scored from their children)."""
+    weight, score, rate = figures
+    deepest = max(k for k, (n, _) in enumerate(names) if n)
+    parent = None
+    for k, (n, w) in enumerate(names):
+        if not n:
+            continue
+        level = k + 1 if multi else 1
+        key = (level, n, parent)
+        if k < deepest:
+            if key not in seen:
+                it = _item(level, n, parent, w, None, None, page, evidence)
+                it["_derived"] = True
+                seen[key] = it
+                out.append(it)
+            parent = n
+            continue
+        if key in seen and not seen[key].get("_derived"):
+            continue
+        it = _item(level, n, parent, weight if weight is not None else w, score, rate, page, evidence)
+        if key in seen:
+            seen[key].update({k2: v for k2, v in it.items() if v is not None})
+            seen[key].pop("_derived", None)
+        else:
+            seen[key] = it
+            out.append(it)
+
+
+def rows_table(b: Block) -> list[dict] | None:
+    """A table with indicators in rows, or None when it is not one."""
+    g = b.grid()
+    header = _rows_header(g) if len(g) >= 2 else None
+    if header is None:
         return None
-    level_cols = sorted((j for j, r in roles.items() if r in ("l1", "l2", "l3")), key=lambda j: roles[j])
+    nh, roles = header
+    level_cols = _level_columns(roles)
     if not level_cols:
-        level_cols = [j for j, r in roles.items() if r == "name"][:1]
-        if not level_cols:
-            return None
+        return None
     col = {r: j for j, r in roles.items() if r in ("weight", "score", "rate")}
+    multi = len(level_cols) > 1
     out: list[dict] = []
     seen: dict[tuple, dict] = {}
     above: list[tuple[str, float | None]] = [("", None)] * len(level_cols)
@@ -128,81 +219,21 @@ def rows_table(b: Block) -> list[dict] | None:
     for row in g[nh:]:
         if not any(c.strip() for c in row):
             continue
-        last = max(k for k, c in enumerate(row) if c.strip())
-        if last >= hwidth:
-            # a pasted row with a spurious leading empty cell: realign it under the header
-            k = last - hwidth + 1
-            if all(not c.strip() for c in row[:k]):
-                row = row[k:] + [""] * k
-        wc = col.get("weight", col.get("score"))
-        if wc is not None and wc + 1 < len(row) and not row[0].strip() and row[wc].strip() \
-                and _num(row[wc]) is None and _num(row[wc + 1]) is not None:
-            row = row[1:] + [""]          # shifted right by one empty cell
-        names = []
-        for j in level_cols:
-            n, w = _clean_name(row[j] if j < len(row) else "")
-            names.append((n, w))
+        row = _realigned(row, hwidth, col)
+        names = [_clean_name(row[j] if j < len(row) else "") for j in level_cols]
         if TOTAL_ROW.match(next((n for n, _ in names if n), "")):
             continue
-        if len(level_cols) > 1:
-            filled = [k for k, (n, _) in enumerate(names) if n]
-            if filled and filled[0] > 0 and dimension_of(names[filled[0]][0]):
-                # a level-1 name that slipped right (a lost leading cell)
-                names = names[filled[0]:] + [("", None)] * filled[0]
-                filled = [k for k, (n, _) in enumerate(names) if n]
-            has_figure = any(_num(row[col[r]]) is not None for r in ("weight", "score")
-                             if r in col and col[r] < len(row))
-            if len(names) == 3 and filled == [0, 2] and not dimension_of(names[0][0]) and above[0][0] \
-                    and dimension_of(above[0][0]):
-                # "实施保障 | | 制度健全性": a level-2 name pasted into the level-1 column
-                names = [above[0], names[0], names[2]]
-            elif filled == [0] and prev_deepest > 0 and has_figure and not dimension_of(names[0][0]) \
-                    and names[0][1] is None:
-                # a row whose merged cells were lost in a paste: its name belongs at the level
-                # of the rows around it
-                names = above[:prev_deepest] + [names[0]] + [("", None)] * (len(names) - prev_deepest - 1)
-            elif filled and filled[0] > 0:
-                # merged ancestor cells left blank: they are the ones above
-                names = above[:filled[0]] + names[filled[0]:]
+        if multi:
+            names = _placed_names(names, row, col, above, prev_deepest)
             if any(n for n, _ in names):
                 above = [(n, None) for n, _ in names]
                 prev_deepest = max(k for k, (n, _) in enumerate(names) if n)
-        label = names[0][0]
-        if TOTAL_ROW.match(label) or (len(set(n for n, _ in names)) == 1 and TOTAL_ROW.match(label)):
-            continue
-        weight = _num(row[col["weight"]]) if "weight" in col and col["weight"] < len(row) else None
-        score = _num(row[col["score"]]) if "score" in col and col["score"] < len(row) else None
-        rate = _pct(row[col["rate"]]) if "rate" in col and col["rate"] < len(row) else None
-        if len(level_cols) == 1 and weight is None and score is None:
+        figures = _row_figures(row, col)
+        if not multi and figures[0] is None and figures[1] is None:
             continue              # a note row inside a level-1 table ("绩效评价得分：…")
-        evidence = " | ".join(c for c in row if c)[:300]
-        deepest = max(k for k, (n, _) in enumerate(names) if n) if any(n for n, _ in names) else None
-        if deepest is None:
+        if not any(n for n, _ in names):
             continue
-        parent = None
-        for k, (n, w) in enumerate(names):
-            if not n:
-                continue
-            level = k + 1 if len(level_cols) > 1 else 1
-            key = (level, n, parent)
-            if k < deepest:
-                # an ancestor named in a merged cell: known from its "(15)" weight, scored from children
-                if key not in seen:
-                    it = _item(level, n, parent, w, None, None, b.page, evidence)
-                    it["_derived"] = True
-                    seen[key] = it
-                    out.append(it)
-                parent = n
-                continue
-            if key in seen and not seen[key].get("_derived"):
-                continue
-            it = _item(level, n, parent, weight if weight is not None else w, score, rate, b.page, evidence)
-            if key in seen:
-                seen[key].update({k2: v for k2, v in it.items() if v is not None})
-                seen[key].pop("_derived", None)
-            else:
-                seen[key] = it
-                out.append(it)
+        _add_row_items(names, figures, multi, b.page, " | ".join(c for c in row if c)[:300], seen, out)
     return out or None
 
 
@@ -265,6 +296,55 @@ DIM_RATE = re.compile(r"(?P<name>[\u4e00-\u9fff“”]{2,8}?)(?:指标)?(?:得�
 STD_SCORE = re.compile(r"(?:标准|指标)?(?:分值|标准得分|满分)\s*(?P<w>\d+(?:\.\d+)?)\s*分\s*[，,；;]\s*(?:评价|实际|自评)?得分\s*(?P<s>\d+(?:\.\d+)?)\s*分")
 
 
+# level-1 scores in prose. Names: the dimension words of 财预〔2020〕10号 and their usual variants.
+L1_WORD = r"(?:决策|过程|产出|效益|效果|投入|项目管理|满意度)"
+_S = r"\d{1,3}(?:\.\d{1,2})?"
+# "决策指标得分17分（满分20分）", "过程18.5分", "产出指标得分为28分"
+L1_PAIR = re.compile(rf"(?P<name>{L1_WORD})(?:指标|方面)?(?:得分|评分)?(?:为|是)?\s*(?P<s>{_S})\s*分"
+                     rf"(?:\s*[（(]\s*(?:满分|分值|权重|标准分)(?:为)?\s*(?P<w>{_S})\s*分\s*[)）])?")
+# "…四项一级指标分别得分17分、16分、28分、23.5分": the scores as a list, the names said before them
+L1_SCORE_LIST = re.compile(rf"(?:分别)?(?:得分|评分)(?:分别)?(?:为|是)?\s*(?P<v>{_S}\s*分?(?:\s*[、，,和及]\s*{_S}\s*分?){{1,6}})")
+L1_NAME_LIST = re.compile(rf"(?P<v>{L1_WORD}(?:指标)?(?:\s*[、，,和及与]\s*{L1_WORD}(?:指标)?){{1,6}})")
+L1_WEIGHT_LIST = re.compile(rf"(?:权重|分值|满分)(?:分别)?(?:为|是)?\s*(?P<v>{_S}\s*分?(?:\s*[、，,和及]\s*{_S}\s*分?){{1,6}})")
+
+
+def _figures(s: str) -> list[float]:
+    return [float(x) for x in re.findall(_S, s)]
+
+
+def level1_prose(text: str) -> list[tuple[str, float | None, float, int]]:
+    """(name, weight, score, position) of level-1 scores a paragraph states in words, only when it
+    states three or more of them (one alone may be any indicator's): "其中决策18.5分、过程17.7分、
+    产出28分、效益24分"; "决策、过程、产出、效益四项一级指标分别得分17分、16分、28分、23.5分"."""
+    out: list[tuple[str, float | None, float, int]] = []
+    for m in L1_SCORE_LIST.finditer(text):
+        scores = _figures(m.group("v"))
+        before = text[max(0, m.start() - 300):m.start()]
+        names = list(L1_NAME_LIST.finditer(before))
+        if not names:
+            continue
+        ns = re.findall(L1_WORD, names[-1].group("v"))
+        if len(ns) != len(scores) or len(ns) < 3 or len(set(ns)) != len(ns):
+            continue
+        ws = L1_WEIGHT_LIST.search(text, max(0, m.start() - 300), min(len(text), m.end() + 200))
+        weights = _figures(ws.group("v")) if ws else []
+        if len(weights) != len(ns):
+            if len(ns) < 4:
+                continue                  # three named, no weights: a fourth may be stated apart
+            weights = [None] * len(ns)
+        return [(n, w, sc, m.start()) for n, w, sc in zip(ns, weights, scores)]
+    pairs = [p for p in L1_PAIR.finditer(text)]
+    if len({p.group("name") for p in pairs}) >= 3 and len({p.group("name") for p in pairs}) == len(pairs):
+        ws = L1_WEIGHT_LIST.search(text)
+        weights = _figures(ws.group("v")) if ws else []
+        for i, p in enumerate(pairs):
+            w = float(p.group("w")) if p.group("w") else (weights[i] if len(weights) == len(pairs) else None)
+            out.append((p.group("name"), w, float(p.group("s")), p.start()))
+        if len(out) < 4 and any(w is None for _, w, _, _ in out):
+            return []                     # (as above: without weights only a whole set of four)
+    return out
+
+
 def narrative(doc: Document) -> list[dict]:
     """Scores stated in running text, with the level from the heading they sit in."""
     out = []
@@ -287,6 +367,11 @@ def narrative(doc: Document) -> list[dict]:
             else:
                 out.append(_item(2, name, current_l1, w, s, None, b.page, t[:200], "narrative"))
             continue
+        prose = level1_prose(t) if b.kind != "heading" else []
+        for name, w, sc, pos in prose:
+            it = _item(1, name, None, w, sc, None, b.page, find.sentence(t, pos), "narrative")
+            it["_listed"] = True          # one of ≥3 level-1 scores stated together
+            out.append(it)
         for dm in DIM_RATE.finditer(t):
             name = re.sub(r"^(其中|分别为|其中，)", "", dm.group("name"))
             if dimension_of(name):
@@ -343,7 +428,9 @@ def _merge(items: list[dict]) -> list[dict]:
     return out
 
 
-def extract(doc: Document, rec: dict) -> None:
+def tables_to_items(doc: Document, rec: dict) -> tuple[list[dict], list[dict]]:
+    """(level-1 table rows, multi-level table rows) of every score table; each table's stated
+    totals go to the record's statements on the way."""
     level1_tables: list[dict] = []
     multi: list[dict] = []
     for b in doc.tables():
@@ -356,7 +443,12 @@ def extract(doc: Document, rec: dict) -> None:
                 level1_tables.extend(found)
         else:
             multi.extend(found)
-    # the level-1 rows of a multi-level table are the level-1 table's rows under another name
+    return level1_tables, multi
+
+
+def _renamed_level1(level1_tables: list[dict], multi: list[dict]) -> list[dict]:
+    """The level-1 rows of a multi-level table are the level-1 table's rows under another name:
+    they go, their children take the level-1 table's names, and missing weights are shared."""
     rename = {}
     for it in multi:
         if it["level"] == 1:
@@ -370,8 +462,11 @@ def extract(doc: Document, rec: dict) -> None:
     for it in multi:
         if it["parent"] in rename:
             it["parent"] = rename[it["parent"]]
-    items = _merge(level1_tables + multi)
-    # the narrative fills indicators no table gave (and cells a table lost)
+    return multi
+
+
+def _with_narrative(doc: Document, items: list[dict], has_system: bool) -> list[dict]:
+    """The narrative fills indicators no table gave (and cells a table lost)."""
     have_dims = {dimension_of(it["name"]) for it in items if it["level"] == 1}
     for it in narrative(doc):
         twin = _same_indicator(it, items)
@@ -380,12 +475,17 @@ def extract(doc: Document, rec: dict) -> None:
                 if twin[k] is None:
                     twin[k] = it[k]
             continue
-        if it["level"] == 1 and (dimension_of(it["name"]) in have_dims or it["weight"] is None):
+        listed = it.pop("_listed", False)
+        if it["level"] == 1 and (dimension_of(it["name"]) in have_dims or (it["weight"] is None and not listed)):
             continue
-        if it["level"] > 1 and multi:
+        if it["level"] > 1 and has_system:
             continue              # the table is the system; the narrative only fills its gaps
         items.append(it)
-    # derived ancestors of a multi-level table: scored from their children, deepest first
+    return items
+
+
+def _score_derived(items: list[dict]) -> None:
+    """Ancestors named only in merged cells are scored (and weighted) from their children, deepest first."""
     for lvl in (2, 1):
         for it in items:
             if it["level"] != lvl or not it.get("_derived"):
@@ -399,23 +499,31 @@ def extract(doc: Document, rec: dict) -> None:
                 it["weight"] = round(sum(k["weight"] for k in kids), 4)
     for it in items:
         it.pop("_derived", None)
-    # level-1 rows carry their dimension; deeper rows inherit it from their ancestors
+
+
+def _set_dimensions(items: list[dict]) -> None:
+    """Level-1 rows carry their dimension; deeper rows inherit it from their ancestors."""
     by_name = {}
     for it in items:
         if it["level"] == 1:
             it["dimension"] = dimension_of(it["name"])
         by_name.setdefault(it["name"], it)
     for it in items:
-        if it["dimension"] is None:
-            p, seen = it.get("parent"), 0
-            while p and seen < 4:
-                anc = by_name.get(p)
-                if anc is None:
-                    break
-                if anc.get("dimension"):
-                    it["dimension"] = anc["dimension"]
-                    break
-                p, seen = anc.get("parent"), seen + 1
+        p, seen = it.get("parent"), 0
+        while it["dimension"] is None and p and seen < 4:
+            anc = by_name.get(p)
+            if anc is None:
+                break
+            it["dimension"] = anc.get("dimension")
+            p, seen = anc.get("parent"), seen + 1
+
+
+def extract(doc: Document, rec: dict) -> None:
+    level1_tables, multi = tables_to_items(doc, rec)
+    multi = _renamed_level1(level1_tables, multi)
+    items = _with_narrative(doc, _merge(level1_tables + multi), bool(multi))
+    _score_derived(items)
+    _set_dimensions(items)
     rec["indicators"] = items
     l1 = [it for it in items if it["level"] == 1]
     if rec.get("total_score") is None:
@@ -425,4 +533,3 @@ def extract(doc: Document, rec: dict) -> None:
             rec["provenance"]["total_score"] = {"page": t[0]["page"], "text": t[0]["evidence"]}
     if l1:
         rec["provenance"]["indicators"] = {"page": l1[0]["page"], "text": l1[0]["evidence"]}
-    _ = prov  # provenance of each indicator is its page + evidence

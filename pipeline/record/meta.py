@@ -13,6 +13,12 @@ from pipeline.vocab import GRADES, TOTAL_SCORE_LABEL, alternation
 
 from . import find, prov, region, years
 
+# record keys this family reads and writes (checked against the family order in fields.py)
+READS: tuple[str, ...] = ()
+WRITES: tuple[str, ...] = ("title", "province", "city", "county", "township", "fiscal_year", "evaluation_kind",
+                           "evaluator", "commissioner", "subject", "doc_number", "report_date", "total_score",
+                           "grade", "programme", "provenance", "rounding", "statements", "notes")
+
 # a capturing group, longest word first; 一般 is read in a table cell (score rules) but not in running
 # text, where it is mostly 一般公共预算
 GRADE_WORD = "(" + alternation(tuple(w for w in GRADES if w != "一般"))[3:]

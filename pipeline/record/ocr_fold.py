@@ -26,7 +26,9 @@ def _digits(m: re.Match) -> str:
     t = m.group(0)
     if not re.match(r"[\d]", t) and len(t) > 1 and t[1] in vocab.OCR_DIGIT_LETTERS_SAFE:
         return t                      # "Oo5": two letters first is a word, not a figure
-    return "".join(vocab.OCR_DIGIT_CONFUSIONS.get(c, c) for c in t)
+    out = "".join(vocab.OCR_DIGIT_CONFUSIONS.get(c, c) for c in t)
+    # "O64%": a leading zero before a digit is no figure — the letter is noise for lost cells
+    return t if re.match(r"0\d", out) else out
 
 
 def needs_fold(text: str) -> bool:

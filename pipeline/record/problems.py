@@ -9,6 +9,10 @@ from extractors.model import Block, Document
 
 from ..vocab import ADVICE_HEADINGS, ITEM_LABEL_WORDS, OTHER_HEADINGS, PROBLEM_HEADING, alternation
 
+# record keys this family reads and writes (checked against the family order in fields.py)
+READS: tuple[str, ...] = ()
+WRITES: tuple[str, ...] = ("problems", "recommendations")
+
 # heading words from pipeline/vocab.py: the same lists decide sections.py's outline parts
 PROBLEM_HEAD = re.compile(PROBLEM_HEADING)
 ADVICE_HEAD = re.compile(alternation(ADVICE_HEADINGS))
@@ -133,10 +137,9 @@ def _from_tables(doc: Document, pat: re.Pattern) -> list[tuple[str, int | None]]
 
 
 def extract(doc: Document, rec: dict) -> None:
-    try:
-        from pipeline.taxonomy import categorize
-    except ImportError:
-        categorize = None
+    # imported here, not at the top: taxonomy loads jieba, which only this family needs; a broken
+    # install must fail loudly rather than leave every problem without its category
+    from pipeline.taxonomy import categorize
     for field, head, stop in (("problems", PROBLEM_HEAD, ADVICE_HEAD), ("recommendations", ADVICE_HEAD, OTHER_HEAD)):
         body = _section(doc, head, stop)
         items = _items(body) if body else []
@@ -146,6 +149,6 @@ def extract(doc: Document, rec: dict) -> None:
         for k, (text, page) in enumerate(items, 1):
             it = {"seq": k, "text": text, "page": page}
             if field == "problems":
-                it["category"] = categorize(text) if categorize else None
+                it["category"] = categorize(text)
             out.append(it)
         rec[field] = out

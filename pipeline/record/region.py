@@ -74,6 +74,11 @@ def warm_up() -> None:
     _ends()
 
 
+def places_of(form: str) -> list[Place]:
+    """The places a county-level name form (as ``find_counties`` yields it) may mean; [] for none."""
+    return list(_index()[0].get(form, ()))
+
+
 @lru_cache(maxsize=1)
 def _ends() -> tuple[frozenset, int]:
     counties = _index()[0]

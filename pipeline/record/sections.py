@@ -7,6 +7,10 @@ from extractors.model import Document
 
 from ..vocab import SECTION_HEADINGS
 
+# record keys this family reads and writes (checked against the family order in fields.py)
+READS: tuple[str, ...] = ()
+WRITES: tuple[str, ...] = ("sections",)
+
 # the heading words of each part live in pipeline/vocab.py, shared with problems.py and meta.missing_section
 SECTIONS = SECTION_HEADINGS
 

@@ -11,6 +11,10 @@ from pipeline.vocab import TOTAL_ROW
 
 from . import find, numbers
 
+# record keys this family reads and writes (checked against the family order in fields.py)
+READS: tuple[str, ...] = ()
+WRITES: tuple[str, ...] = ("satisfaction_pct", "survey_respondents", "survey", "provenance", "rounding")
+
 ISSUED = r"(?:发放|下发)(?:调查)?问卷"
 VALID = r"(?:有效|回收有效|收回有效)(?:调查)?问卷"
 RETURNED = r"(?:回收|收回)(?:调查)?问卷"
@@ -68,7 +72,6 @@ def _options_table(doc: Document) -> tuple[list[dict], dict]:
 
 def _options_rows(b, g: list[list[str]], rows: list[list[str]]) -> list[dict]:
     """Options as rows: 非常满意 | 33 | 30.00% (count, share, maybe a weight column)."""
-    head = " ".join(g[0])
     out = []
     for r in rows:
         count = share = weight = None
@@ -83,12 +86,10 @@ def _options_rows(b, g: list[list[str]], rows: list[list[str]]) -> list[dict]:
                 elif share is None:
                     share = numbers.parse_number(c)
         out.append({"label": re.sub(r"\s+", "", r[0]), "count": count, "share_pct": share, "weight_pct": weight})
-    _ = head
     return out
 
 
 def extract(doc: Document, rec: dict) -> None:
-    issued = find_first = None
     iss = _count(doc, ISSUED)
     val = _count(doc, VALID)
     ret = _count(doc, RETURNED)
@@ -105,9 +106,6 @@ def extract(doc: Document, rec: dict) -> None:
         rec["provenance"]["satisfaction_pct"] = find.Hit(stated, best.group("v"), best.start("v"), best.end(), best.start()).prov(doc)
         rec["rounding"]["satisfaction_pct"] = numbers.decimals(best.group("v"))
     respondents = valid if valid is not None else issued
-    if respondents is None and options and all(o["count"] for o in options):
-        per_question = None
-        respondents = per_question
     rec["survey_respondents"] = int(respondents) if respondents is not None else None
     hit = (val or ret or iss or [None])[0]
     if hit is not None:
@@ -117,4 +115,3 @@ def extract(doc: Document, rec: dict) -> None:
         rec["survey"] = {"issued": issued, "valid": valid, "options": options, "stated_pct": stated,
                          "page": where.get("page"), "evidence": where.get("evidence") or
                          (find.sentence(doc.text, rates[0].start()) if rates else None)}
-    _ = find_first

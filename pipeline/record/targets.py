@@ -9,6 +9,10 @@ from extractors.model import Document
 
 from . import find, numbers
 
+# record keys this family reads and writes (checked against the family order in fields.py)
+READS: tuple[str, ...] = ()
+WRITES: tuple[str, ...] = ("targets",)
+
 STATUS = re.compile(r"部分完成|基本完成|未完成|已完成|超额完成|完成|达成|未达成|未达到|已达到")
 TARGET_HEAD = re.compile(r"指标值|目标值|预期(?:目标|值)|年度指标|计划值")
 ACTUAL_HEAD = re.compile(r"实际(?:完成)?值|完成值|实际完成|实现值|实际(?:情况|结果)")

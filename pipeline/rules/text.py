@@ -95,11 +95,10 @@ class OfftopicBoilerplate(Rule):
         if not rec.get("province") or not re.search(r"资金|项目|工程|经费", text):
             return None
         from pipeline.record import region
-        counties = region._index()[0]
         for start, end, form in region.find_counties(text):
             if len(form) < 3 or not form.endswith(("县", "区", "市", "旗")):
                 continue
-            places = counties[form]
+            places = region.places_of(form)
             if any(p.county == rec.get("county") or (rec.get("county") is None and p.city == rec.get("city"))
                    or p.city == rec.get("city") and p.county is None for p in places):
                 continue
