@@ -432,18 +432,22 @@ def _reread_weak_numbers(texts: list[str], cell_words: list[list[Word]], crops: 
         t = normalize(t).replace(" ", "")
         if t and NUMBER_READING.match(t) and t != texts[k]:
             alts.setdefault(k, set()).add(t)
-    scaled = []
-    for k in weak:
-        cr = crops[k]
-        f = min(4, max(1, round(64 / max(1, cr.shape[0]))))
-        scaled.append(np.asarray(Image.fromarray(cr).resize((cr.shape[1] * f, cr.shape[0] * f), Image.BICUBIC))
-                      if f > 1 else cr)
-    sheet, slots = stack(scaled, gap=40, margin=40)
+    sheet, slots = stack([_enlarged(crops[k], 64, 4) for k in weak], gap=40, margin=40)
     got, _ = _assign(tesseract_words(Image.fromarray(sheet), psm=6,
                                      config=("tessedit_char_whitelist=" + DIGITS_WHITELIST,)), slots, len(weak))
     for j, k in enumerate(weak):
         if got[j] and NUMBER_READING.match(got[j]) and got[j] != texts[k]:
             alts.setdefault(k, set()).add(got[j])
+
+
+def _enlarged(crop, target_px: int, max_factor: int):
+    """A cell crop scaled up by a whole factor (at most ``max_factor``) so that its height nears
+    ``target_px``: small print read at a glyph size tesseract reads well."""
+    from PIL import Image
+    f = min(max_factor, max(1, round(target_px / max(1, crop.shape[0]))))
+    if f == 1:
+        return crop
+    return np.asarray(Image.fromarray(crop).resize((crop.shape[1] * f, crop.shape[0] * f), Image.BICUBIC))
 
 
 def _reread_blank_cells(texts: list[str], cell_words: list[list[Word]], crops: list) -> None:
@@ -454,13 +458,7 @@ def _reread_blank_cells(texts: list[str], cell_words: list[list[Word]], crops: l
     blank = [k for k, t in enumerate(texts) if not t and crops[k] is not None]
     if not blank:
         return
-    scaled = []
-    for k in blank:
-        cr = _paper_white(crops[k])
-        f = min(3, max(1, round(48 / max(1, cr.shape[0] / 1.5))))
-        scaled.append(np.asarray(Image.fromarray(cr).resize((cr.shape[1] * f, cr.shape[0] * f), Image.BICUBIC))
-                      if f > 1 else cr)
-    sheet, slots = stack(scaled, gap=60, margin=40)
+    sheet, slots = stack([_enlarged(_paper_white(crops[k]), 72, 3) for k in blank], gap=60, margin=40)
     got, per = _assign(tesseract_words(Image.fromarray(sheet), psm=6), slots, len(blank))
     for j, k in enumerate(blank):
         if got[j] and (CJK.search(got[j]) or re.search(r"\d", got[j])):
@@ -475,13 +473,7 @@ def _digit_pass(crops: list, cands: list[int]) -> dict[int, tuple[str, list[Word
     if not cands or "eng" not in _langs():
         return {}
     # small print is enlarged to a glyph height tesseract reads well (~40 px)
-    scaled = []
-    for k in cands:
-        cr = crops[k]
-        f = min(3, max(1, round(40 / max(1, cr.shape[0]))))
-        scaled.append(np.asarray(Image.fromarray(cr).resize((cr.shape[1] * f, cr.shape[0] * f), Image.BICUBIC))
-                      if f > 1 else cr)
-    sheet, slots = stack(scaled, gap=30, margin=40)
+    sheet, slots = stack([_enlarged(crops[k], 40, 3) for k in cands], gap=30, margin=40)
     words = tesseract_words(Image.fromarray(sheet), psm=6, lang="eng",
                             config=("tessedit_char_whitelist=" + DIGITS_WHITELIST,))
     texts, per = _assign(words, slots, len(cands))

@@ -56,20 +56,16 @@ def key_to_bytes(k: str) -> bytes:
 
 
 def storable(s: str | None) -> str | None:
-    """Any text made safe for a VARCHAR column (lone surrogates from an undecodable name shown as \\xNN)."""
-    if s is None or not isinstance(s, str):
+    """Any text made safe for a VARCHAR column: lone surrogates from an undecodable name are shown
+    as ``\\xNN`` (the byte they stand for), any other lone surrogate as ``\\udXXX``."""
+    if not isinstance(s, str):
         return s
     try:
         s.encode("utf-8")
         return s
     except UnicodeEncodeError:
-        return s.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") \
-            if _only_escapes(s) else s.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def _only_escapes(s: str) -> bool:
+        pass
     try:
-        s.encode("utf-8", "surrogateescape")
-        return True
+        return s.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     except UnicodeEncodeError:
-        return False
+        return s.encode("utf-8", "backslashreplace").decode("utf-8")
