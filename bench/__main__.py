@@ -284,8 +284,14 @@ def main(argv: list[str] | None = None) -> int:
                     help="wall-clock budget: a run predicted to end past it is skipped and noted (default 1080 s)")
     ap.add_argument("--scan-pages", type=int, default=40,
                     help="pages of image-only PDF copies to OCR for the scanned-page figures (0: none; default 40)")
+    ap.add_argument("--scan-copies", default="000,001,003",
+                    help="seeds whose degraded copies bench.scans reads ('all', or '' for none; issue #15)")
+    ap.add_argument("--only", choices=["scans"], help="run only that slice (scans: python -m bench.scans)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
     a = ap.parse_args(argv)
+    if a.only == "scans":
+        from . import scans
+        return scans.main(["--out", a.out] + ([] if a.scan_copies == "all" else ["--seeds", a.scan_copies]))
     sizes = [20] if a.quick else sorted({int(x) for x in a.sizes.split(",") if x.strip()})
     # the middle size: at the smallest, start-up and the serial corpus passes hide the workers' effect
     sp_size = a.speedup_size or sizes[len(sizes) // 2]
@@ -340,8 +346,18 @@ def main(argv: list[str] | None = None) -> int:
     scanned = None
     if a.scan_pages and fits(a.scan_pages, 5.0 / max(1, a.workers), "OCR of scanned copies"):
         scanned = scanned_bench(pdfs, truths_big, a.workers, a.scan_pages)
+    if a.scan_copies:       # degraded copies of the seed PDFs (bench/scans.py): scanned.seed_copies
+        from . import scans
+        scanned = dict(scanned or {}, seed_copies=scans.run(None if a.scan_copies == "all" else a.scan_copies.split(","),
+                                                            list(scans.KINDS), ["000"], False))
 
+    # issue #16 (bench/scale.py): local pool vs --cluster local:2 on 200 reports, shard load, corpus
+    # passes at 10³/10⁴/10⁵ synthetic records (JIXIAO_SCALE_SIZES; ~8 min, most of it the 10⁵ passes)
+    from .scale import bench_slice
+    scale_res = bench_slice(corpus_view(src, 200)[0] if not a.quick else None,
+                            [int(x) for x in os.environ.get("JIXIAO_SCALE_SIZES", "1000,10000,100000").split(",")])
     res = {
+        "scale": scale_res,
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "loadavg_at_start": os.getloadavg()[0] if hasattr(os, "getloadavg") else None},

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import asdict, dataclass, field
+from dataclasses import replace as dataclasses_replace
 from typing import Iterator
 
 from .errors import ExtractionError
@@ -104,6 +105,9 @@ class Document:
     text: str = ""                 # normalized text of all blocks, joined by "\n"
     meta: dict = field(default_factory=dict)   # encoding, ocr pages, furniture removed, ...
     warnings: list[str] = field(default_factory=list)
+    # PDF only: page (1-based) → its characters and their boxes (extractors/geometry.py), so a
+    # value found in ``text`` can be given its box on the page; not part of ``to_dict``
+    geometry: dict = field(default_factory=dict, repr=False, compare=False)
 
     def tables(self) -> Iterator[Block]:
         return (b for b in self.blocks if b.kind == TABLE)
@@ -123,7 +127,18 @@ class Document:
         return None
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        out = asdict(dataclasses_replace(self, geometry={}))
+        out.pop("geometry", None)
+        return out
+
+    def box_of(self, start: int, end: int, text: str | None = None) -> dict | None:
+        """Box on its page of ``text[start:end]`` (default ``self.text``): {page, x0, y0, x1, y1,
+        page_width, page_height} in PDF points, origin top-left; None without geometry or when
+        the span is not found on the page (extractors/geometry.py)."""
+        if not self.geometry:
+            return None
+        from .geometry import locate
+        return locate(self.geometry, self.text if text is None else text, start, end, self.page_at(start))
 
 
 def table_text(rows: list[list[str]]) -> str:

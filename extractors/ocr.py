@@ -54,6 +54,7 @@ class OcrLine(str):
     """A text line that also carries its OCR confidence (0..1); behaves as a plain str."""
     confidence: float = 0.0
     weight: int = 0
+    box: tuple | None = None      # (left, top, right, bottom) in pixels of the page image (extractors/geometry.py)
 
 
 @lru_cache(maxsize=1)
@@ -271,9 +272,17 @@ MISMATCHED_BRACKET = re.compile(r"[〈《]([^〈《〉》()（）]{1,12})[)）]"
 LIST_NUMBER_COMMA = re.compile(r"^(\d{1,2})[,，](?=[\u4e00-\u9fff])")
 
 
+# look-alike characters the Chinese model confuses on rough scans (自→目, 支→文), undone only in a context
+# where the misreading is no word ("项目评价" holds 目评 and stays): (pattern, replacement)
+LOOKALIKES = ((re.compile(r"(?<=绩效)目评|(?<![项题])目评(?=报告|表|工作|结果|得分|等级)"), "自评"),
+              (re.compile(r"(?<=资金|实际|预算|财政|项目)文出|文出(?=进度|金额|资金|执行率|绩效)"), "支出"))
+
+
 def repair(text: str) -> str:
     """The Chinese model's usual misreadings in Chinese text, undone where the context is certain."""
     text = ANGLED_NUMBER.sub(r"(\1)", DOUBLED_BRACKET.sub("", fix_cjk_dash(text)))
+    for pat, rep in LOOKALIKES:
+        text = pat.sub(rep, text)
     return LIST_NUMBER_COMMA.sub(r"\1.", MISMATCHED_BRACKET.sub(r"(\1)", text))
 
 
@@ -340,14 +349,16 @@ def _table_block(gray: np.ndarray, grid: Grid, page_no: int) -> tuple[Block, lis
         tight = [None if crops[k] is None else _cell_crop(gray, grid.cell_box(*cell), pad, tight=True)
                  for k, cell in enumerate(grid.cells)]
         alts = _reread_number_cells(grid, cells_text, cell_words, tight)
-        _reread_blank_cells(cells_text, cell_words, crops)
-        _reread_weak_numbers(cells_text, cell_words, tight, alts)
+        if not PLAIN:
+            _reread_blank_cells(cells_text, cell_words, crops)
+            _reread_weak_numbers(cells_text, cell_words, tight, alts)
         words = [w for ws in cell_words for w in ws]
     else:
         cell_words, alts = [[] for _ in grid.cells], {}
     cells = [Cell(r, c, cells_text[k], rs, cs) for k, (r, c, rs, cs) in enumerate(grid.cells)]
     conf, _ = _mean_conf(words)
     block = Block(TABLE, "", page=page_no, cells=cells, confidence=round(conf, 3))
+    block.cell_boxes = [grid.cell_box(r, c, rs, cs) for (r, c, rs, cs) in grid.cells]   # pixels, as cells
     # per-cell evidence for the record's plausibility check (pipeline/record/ocr_check.py): a table's
     # mean confidence hides the one misread score that makes a false alarm
     block.ocr_cells = [{"row": r, "col": c, "text": cells_text[k], "confidence": round(_mean_conf(cell_words[k])[0], 3),
@@ -580,7 +591,8 @@ def _text_lines(img, grids: list[Grid]) -> tuple[list[tuple[int, OcrLine]], list
     groups: dict[tuple, list[Word]] = {}
     for w in words:
         groups.setdefault(w.line, []).append(w)
-    _reread_weak_lines(img, groups)
+    if not PLAIN:
+        _reread_weak_lines(img, groups)
     words = [w for ws in groups.values() for w in ws]
     out = []
     for ws in groups.values():
@@ -588,6 +600,8 @@ def _text_lines(img, grids: list[Grid]) -> tuple[list[tuple[int, OcrLine]], list
         line = OcrLine(repair(_join(ws)))
         line.confidence, line.weight = _mean_conf(ws)
         line.confidence = round(line.confidence, 3)
+        line.box = (min(w.left for w in ws), min(w.top for w in ws),
+                    max(w.left + w.width for w in ws), max(w.top + w.height for w in ws))
         out.append((min(w.top for w in ws), line))
     return out, words
 
@@ -596,6 +610,11 @@ def _text_lines(img, grids: list[Grid]) -> tuple[list[tuple[int, OcrLine]], list
 # uneven (phone photos), "flatten" every page, "none" reads the render as it is. Measured on degraded
 # seed copies (README, OCR section).
 CLEAN = os.environ.get("JIXIAO_OCR_CLEAN", "auto").strip().lower()
+# the old path, for the bench's comparison (bench/scans.py): plain tesseract on the grey render, no
+# clean-up, no seal removal, no re-reads of weak lines / blank cells / weak numbers, no second reader
+PLAIN = os.environ.get("JIXIAO_OCR_PLAIN", "").strip().lower() in ("1", "true", "yes")
+if PLAIN:
+    CLEAN = "none"
 
 
 def _clean(img):
@@ -614,11 +633,21 @@ def _find_grids(gray: np.ndarray) -> list[Grid]:
     are still cut from the grey page."""
     from .ocr_clean import binarize, choose_binarization
     grids = find_grids(gray)
-    if not grids or choose_binarization(gray) != "otsu":
+    if PLAIN or not grids or choose_binarization(gray) != "otsu":
         return grids
     alt = find_grids(binarize(gray))
     same = len(alt) == len(grids) and all(abs(a.bbox[1] - g.bbox[1]) < 20 for a, g in zip(alt, grids))
     return alt if same and sum(len(a.cells) for a in alt) > sum(len(g.cells) for g in grids) else grids
+
+
+def _gray(img):
+    """The grey page the recogniser reads: a colour render loses its seals' red ink first
+    (``ocr_clean.remove_seals``; black text under a seal stays), a grey one is taken as it is."""
+    if img.mode in ("RGB", "RGBA") and not PLAIN:
+        from PIL import Image
+        from .ocr_clean import remove_seals
+        return Image.fromarray(remove_seals(np.asarray(img.convert("RGB"))))
+    return img.convert("L")
 
 
 def _debug_save(img, page_no: int) -> None:
@@ -631,7 +660,7 @@ def _debug_save(img, page_no: int) -> None:
 
 def ocr_image(img, page_no: int = 1) -> tuple[list, float]:
     """Items (text lines and table Blocks, reading order) of one page image, and its mean confidence."""
-    img = img.convert("L")
+    img = _gray(img)
     img = _clean(img)
     img, gray = _straighten(img)
     _debug_save(img, page_no)
@@ -692,7 +721,15 @@ def _render(pdf, i: int):
     dpi = render_dpi(*page.get_size())
     if dpi is None:         # callers leave such pages out (too_large_pages); never render one
         raise ExtractionError(too_large_reason([i]))
-    return page.render(scale=dpi / 72, grayscale=True).to_pil()
+    grey = page.render(scale=dpi / 72, grayscale=True).to_pil()
+    if PLAIN:
+        return grey
+    # a red seal is told from black text by its colour: the page is looked at in colour, and only a
+    # page with a seal is read from the colour render (``_gray``); any other page is read exactly as
+    # the grey render (colour → grey conversions differ by a grey level, enough to flip a weak cell)
+    rgb = page.render(scale=dpi / 72).to_pil().convert("RGB")
+    from .ocr_clean import seal_boxes
+    return rgb if seal_boxes(np.asarray(rgb)) else grey
 
 
 def ocr_pages(path: Path, pages: list[int]) -> dict[int, list]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import Encrypted, ExtractionError, NeedsOCR
+from .geometry import page_geometry
 from .model import TABLE, Block, Cell, Document, assemble, note_loss
 from .normalize import normalize
 from .structure import lines_to_blocks, strip_furniture
@@ -192,16 +193,19 @@ class _Pages:
     plumber: list[int] = field(default_factory=list)    # table pages pdfplumber must read
     vector: list[int] = field(default_factory=list)     # table pages the vector finder read
     unreadable: dict[int, str] = field(default_factory=dict)  # 1-based page → why its text layer was not used
+    geometry: dict = field(default_factory=dict)        # 1-based page → PageGeometry (character boxes)
 
 
 def _split_lines(text: str) -> list[str]:
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
-def page_to_items(page, page_no: int, use_vector: bool) -> tuple[str, list, str | None]:
+def page_to_items(page, page_no: int, use_vector: bool, geometry: dict | None = None) -> tuple[str, list, str | None]:
     """One pypdfium2 page → (kind, items, why): ``text`` (its lines), ``table`` (lines and table
     blocks from the vector finder), ``plumber`` (a table page pdfplumber must read), ``scan`` (no
-    text layer) or ``unreadable`` (a text layer that decodes to garbage; ``why`` says how)."""
+    text layer) or ``unreadable`` (a text layer that decodes to garbage; ``why`` says how). With
+    ``geometry`` (a dict), a page with a readable text layer also leaves its characters' boxes
+    there under ``page_no`` (extractors/geometry.py)."""
     textpage = page.get_textpage()
     text = textpage.get_text_bounded()
     if len(text.strip()) < MIN_CHARS_TEXT_PAGE and _has_image(page):
@@ -209,6 +213,13 @@ def page_to_items(page, page_no: int, use_vector: bool) -> tuple[str, list, str 
     verdict = judge_text_layer(text)
     if not verdict.readable:    # fonts without a true Unicode map: the page is read like a scan
         return "unreadable", [], f"{TEXT_LAYER_UNREADABLE} ({verdict.why})"
+    if geometry is not None:
+        try:
+            geo = page_geometry(page, textpage)
+        except Exception:   # boxes are extra: a page whose character boxes fail is still read
+            geo = None
+        if geo is not None:
+            geometry[page_no] = geo
     if _path_count(page) < MIN_PATHS_FOR_TABLE:
         return "text", _split_lines(text), None
     if use_vector:
@@ -228,8 +239,10 @@ def path_to_pages(path: Path) -> _Pages:
     try:
         pages = _Pages(len(pdf))
         use_vector = table_finder() == "vector"
+        # character boxes cost ~2 ms a page; JIXIAO_BOXES=0 leaves them out (no boxes, no crops)
+        boxes = os.environ.get("JIXIAO_BOXES", "1").strip() != "0"
         for i in range(pages.n):
-            kind, items, why = page_to_items(pdf[i], i + 1, use_vector)
+            kind, items, why = page_to_items(pdf[i], i + 1, use_vector, pages.geometry if boxes else None)
             pages.lines.append(items)
             if kind in ("scan", "unreadable"):
                 pages.textless.append(i)
@@ -287,11 +300,43 @@ def textless_to_ocr(path: Path, pages: _Pages, meta: dict) -> tuple[dict | None,
     ocr_result = ocr_mod.ocr_pages(path, pages.textless)
     for i, items in ocr_result.items():
         pages.lines[i] = items
+    try:
+        pages.geometry.update(ocr_geometry(path, ocr_result))
+    except Exception:       # boxes are extra: the OCR'd text is kept without them
+        pass
     meta["ocr_pages"] = [p + 1 for p in pages.textless]
     meta["ocr_confidence"] = ocr_mod.page_confidence(ocr_result)
     meta["ocr_cells"] = ocr_mod.cell_evidence(ocr_result)
     meta["ocr_reasons"] = {p + 1: pages.unreadable.get(p + 1, "no text layer") for p in pages.textless}
     return ocr_result, too_large
+
+
+def ocr_geometry(path: Path, ocr_result: dict[int, list]) -> dict:
+    """1-based page → PageGeometry of OCR'd pages: each text line's characters share its box, each
+    table cell's its cell box (pixels of the page image, at the dpi OCR rendered it, → points)."""
+    from . import ocr as ocr_mod
+    from .geometry import PageGeometry
+    pdf = _open(path)
+    try:
+        sizes = {i: pdf[i].get_size() for i in ocr_result}
+    finally:
+        pdf.close()
+    out = {}
+    for i, items in ocr_result.items():
+        w, h = sizes[i]
+        dpi = ocr_mod.render_dpi(w, h)
+        if not dpi:
+            continue
+        k = 72.0 / dpi
+        geo = PageGeometry(width=w, height=h)
+        for it in items:
+            if isinstance(it, Block):
+                for cell, box in zip(it.cells, getattr(it, "cell_boxes", None) or []):
+                    geo.add(cell.text, tuple(v * k for v in box))
+            elif getattr(it, "box", None) is not None:
+                geo.add(str(it), tuple(v * k for v in it.box))
+        out[i + 1] = geo
+    return out
 
 
 def items_to_seq(page_lines: list[list], cleaned: list[list[str]]) -> list:
@@ -335,7 +380,8 @@ def extract(path: Path, ocr: bool = True) -> Document:
             ocr_result, too_large = textless_to_ocr(path, pages, meta)
     cleaned, removed = strip_furniture([[x for x in items if isinstance(x, str)] for items in pages.lines])
     meta["furniture_removed"] = removed
-    doc = assemble(Document(str(path), "pdf", pages=pages.n, meta=meta), lines_to_blocks(items_to_seq(pages.lines, cleaned)))
+    doc = assemble(Document(str(path), "pdf", pages=pages.n, meta=meta, geometry=pages.geometry),
+                   lines_to_blocks(items_to_seq(pages.lines, cleaned)))
     if ocr_result is not None:
         from . import ocr as ocr_mod
         ocr_mod.mark_confidence(doc, ocr_result)

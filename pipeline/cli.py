@@ -153,6 +153,15 @@ def cmd_report(a) -> int:
     return report.main(a)
 
 
+def cmd_evidence(a) -> int:
+    from . import evidence
+    _check_out(a.out, "evidence.png")
+    try:
+        return evidence.main(a)
+    except evidence.NoEvidence as e:     # the user's side: an unknown key, a DOCX source, a moved PDF
+        raise UsageError(str(e)) from e
+
+
 class UsageError(Exception):
     """An argument that cannot work, found before any work is done (exit 2 with this message)."""
 
@@ -174,7 +183,7 @@ python -m pipeline query --db warehouse/reports.duckdb "SELECT county, total_sco
 """))
     sub = ap.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
     raw = argparse.RawDescriptionHelpFormatter
-    for add in (_add_ingest, _add_load, _add_extract, _add_query, _add_audit, _add_rules, _add_report):
+    for add in (_add_ingest, _add_load, _add_extract, _add_query, _add_audit, _add_rules, _add_report, _add_evidence):
         add(sub, raw)
     return ap
 
@@ -290,6 +299,9 @@ python -m pipeline audit --db warehouse/reports.duckdb --import audit.xlsx  # ke
     p.add_argument("--out", help="output file (default: stdout for csv/json, audit.xlsx for xlsx)")
     p.add_argument("--import", dest="import_file", metavar="FILE", help="read reviewer marks from an exported XLSX")
     p.add_argument("--severity", choices=["error", "warning", "info"], help="only this severity and worse")
+    p.add_argument("--crop-cache", metavar="DIR", help="where the XLSX's evidence crops are cached "
+                                                         "(default: <db>.crops beside the warehouse)")
+    p.add_argument("--no-crops", action="store_true", help="XLSX without the 证据截图 images (faster)")
     p.set_defaults(func=cmd_audit)
 
 
@@ -306,10 +318,46 @@ def _add_report(sub: argparse._SubParsersAction, raw: type[argparse.HelpFormatte
     p = sub.add_parser("report", help="write one self-contained HTML page comparing counties", formatter_class=raw,
                        description="Scores by county, execution vs arrival, cost per person served, problem frequency, "
                                    "outliers and findings, in one HTML file that opens offline.",
-                       epilog=_examples("python -m pipeline report --db warehouse/reports.duckdb --out report.html"))
+                       epilog=_examples("""
+python -m pipeline report --db warehouse/reports.duckdb --out report.html
+python -m pipeline report --db big.duckdb --out out/report.html --cards pages   # one page per report in out/report.cards/
+"""))
     p.add_argument("--db", default=DEFAULT_DB)
     p.add_argument("--out", default="report.html")
+    p.add_argument("--cards", choices=("auto", "inline", "pages", "none"), default="auto",
+                   help="report cards: inline (in the one page), pages (one page per report in OUT's folder "
+                        "<name>.cards/, linked from the index), none; auto: inline up to 40 reports, else pages")
+    p.add_argument("--crops", choices=("auto", "all", "findings", "none"), default="auto",
+                   help="crops of the PDF page in the cards: all (findings and header values), findings, none; "
+                        "auto: all up to 200 reports, else findings only")
+    p.add_argument("--crop-cache", default=None, metavar="DIR",
+                   help="keep the rendered evidence crops here, so the next report is quicker")
     p.set_defaults(func=cmd_report)
+
+def _add_evidence(sub: argparse._SubParsersAction, raw: type[argparse.HelpFormatter]) -> None:
+    """The `evidence` command and its options."""
+    p = sub.add_parser("evidence", help="write the PDF page crop around a finding's or a field's value (PNG)",
+                       formatter_class=raw,
+                       description="Render the region of the source PDF page around a value, the value's box outlined "
+                                   "in red, at about 110 dpi: the value as the report prints it. Name it by a finding's "
+                                   "finding_key (a column of the audit list) or by a report's doc_id and a field: a "
+                                   "scalar (total_score, grade, allocated_wan, ...) or a row of a list, 0-based "
+                                   "(indicators[3].score, fund_sources[0], targets[2]). Only PDF sources have boxes; for "
+                                   "a DOCX or TXT report the provenance table gives the paragraph or table cell instead. "
+                                   "/ 截取源 PDF 页面上该数值所在区域（红框标出）。",
+                       epilog=_examples("""
+python -m pipeline audit --db warehouse/reports.duckdb --format csv | head -3     # finding_key is a column
+python -m pipeline evidence --db warehouse/reports.duckdb 3fa2c1d09e8b7a65 --out finding.png
+python -m pipeline evidence --db warehouse/reports.duckdb 9c1e0b2a7d4f6e31 total_score --out score.png
+python -m pipeline evidence --db warehouse/reports.duckdb 9c1e0b2a7d4f6e31 "indicators[4].score" --out row.png
+"""))
+    p.add_argument("what", nargs="+", metavar="FINDING_KEY | DOC_ID FIELD",
+                   help="a finding_key from the audit list, or a report's doc_id and a field name")
+    p.add_argument("--db", default=DEFAULT_DB, help=f"DuckDB file (default {DEFAULT_DB})")
+    p.add_argument("--out", default="evidence.png", help="PNG file to write (default evidence.png)")
+    p.add_argument("--cache", default=None, metavar="DIR", help="keep rendered crops here for the next call")
+    p.set_defaults(func=cmd_evidence)
+
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command. The one error boundary: a cause on the user's side (a wrong --db or --out, a

@@ -12,7 +12,6 @@ Each group's primary is a text rendition rather than an OCR'd scan, then the mos
 from __future__ import annotations
 
 import re
-import zlib
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -39,10 +38,30 @@ def reduce_text(text: str | None) -> str:
     return _NOT_WORD.sub("", _PAGE_MARKS.sub("", text or ""))
 
 
+def shingle_hashes(reduced: str) -> np.ndarray:
+    """The hashes (below 2³¹) of the text's SHINGLE-character shingles (a text shorter than
+    that is one shingle), computed on the code points at once (numpy): a Python loop over every
+    shingle was most of the corpus passes' time."""
+    cps = np.frombuffer(reduced.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    n = max(1, len(cps) - SHINGLE + 1)
+    h = np.zeros(n, dtype=np.uint64)
+    for k in range(min(SHINGLE, len(cps))):
+        h = h * np.uint64(0x100000001B3) + cps[k:k + n] + np.uint64(k + 1)     # FNV-style, wraps mod 2⁶⁴
+    h ^= h >> np.uint64(31)
+    # repeats are kept: a minimum over a shingle twice is the same minimum (np.unique cost more)
+    return (h & np.uint64(_P)).astype(np.int64)
+
+
 def minhash(reduced: str) -> np.ndarray:
-    grams = {reduced[i:i + SHINGLE] for i in range(max(1, len(reduced) - SHINGLE + 1))}
-    h = np.fromiter((zlib.crc32(g.encode("utf-8")) & _P for g in grams), dtype=np.int64, count=len(grams))
+    h = shingle_hashes(reduced)
     return ((np.outer(h, _A) + _B) % _P).min(axis=0)
+
+
+def band_keys(sig: np.ndarray) -> list[int]:
+    """One 64-bit key per LSH band (hash of the band's rows): two signatures meet in a band when its
+    keys are equal (the warehouse groups them: warehouse.corpus.rendition_band_pairs)."""
+    rows = N_HASH // BANDS
+    return [hash((b, *sig[b * rows:(b + 1) * rows].tolist())) for b in range(BANDS)]
 
 
 def _compatible(a: dict, b: dict) -> bool:
@@ -124,17 +143,21 @@ def reduced_texts(items: list[dict], need: set[int], reduced_of=None) -> dict[in
     return {i: got.get(items[i]["doc_id"], "") for i in need}
 
 
-def groups_to_result(items: list[dict], groups: list[list[int]], reduced: dict[int, str]) -> dict[str, tuple[str, bool, float]]:
+def groups_to_result(items: list[dict], groups: list[list[int]], reduced: dict[int, str] | None = None,
+                     similarity=None) -> dict[str, tuple[str, bool, float]]:
     """{doc_id: (primary's doc_id, is_primary, similarity to the primary)}; the primary of a group
-    is its best-ranked member (``_rank``)."""
-    out: dict[str, tuple[str, bool, float]] = {}
+    is its best-ranked member (``_rank``). Similarities come from the reduced texts, or from
+    ``similarity(pairs)`` → {(lead, member): ratio} (the warehouse computes them in a stream)."""
+    led = []
     for members in groups:
         members = sorted(members, key=lambda i: _rank(items[i]))
-        lead = members[0]
-        for i in members:
-            sim = 100.0 if i == lead else round(fuzz.ratio(reduced[lead], reduced[i]), 1)
-            out[items[i]["doc_id"]] = (items[lead]["doc_id"], i == lead, sim)
-    return out
+        led.extend((members[0], i) for i in members)
+    if similarity is None:
+        sims = {(a, b): fuzz.ratio(reduced[a], reduced[b]) for a, b in led if a != b}
+    else:
+        sims = similarity([(a, b) for a, b in led if a != b])
+    return {items[i]["doc_id"]: (items[lead]["doc_id"], i == lead, 100.0 if i == lead else round(sims[(lead, i)], 1))
+            for lead, i in led}
 
 
 def group_reports(items: list[dict], reduced_of=None) -> dict[str, tuple[str, bool, float]]:
@@ -153,10 +176,7 @@ def group_reports(items: list[dict], reduced_of=None) -> dict[str, tuple[str, bo
     # only documents in a candidate pair or a content_key group are ever compared: fetch just those
     keyed = {i for m in groups.members() if len(m) > 1 for i in m}
     reduced = reduced_texts(items, {i for p in pairs for i in p} | keyed, reduced_of)
-    for i, j in pairs:
-        if groups.find(i) != groups.find(j) and _compatible(items[i], items[j]) \
-                and fuzz.ratio(reduced[i], reduced[j]) >= MIN_SIMILARITY:
-            groups.union(i, j)
+    confirm_pairs(items, groups, pairs, reduced)
     return groups_to_result(items, groups.members(), reduced)
 
 
@@ -165,17 +185,50 @@ _COMPLETENESS_FIELDS = ("province", "city", "county", "fiscal_year", "total_scor
                         "satisfaction_pct", "evaluator", "subject", "report_date", "programme")
 
 
+def confirm_pairs(items: list[dict], groups: _Groups, pairs, reduced: dict[int, str]) -> None:
+    """Join the candidate pairs whose reduced texts are alike enough (never across a year or county)."""
+    for i, j in pairs:
+        if groups.find(i) != groups.find(j) and _compatible(items[i], items[j]) \
+                and fuzz.ratio(reduced[i], reduced[j]) >= MIN_SIMILARITY:
+            groups.union(i, j)
+
+
+def group_stored(db) -> dict[str, tuple[str, bool, float]]:
+    """``group_reports`` for the whole warehouse with the work out of Python's memory: texts streamed
+    once into their band keys (a scratch table of the warehouse), the candidate pairs found by the
+    warehouse (equal band key, compatible year and county: the blocking a pair must pass anyway),
+    the reduced texts of just the candidates stored there too, and the pairs streamed back with
+    their texts for rapidfuzz. Same groups as ``group_reports``."""
+    items = sorted(store.rendition_candidates(db, _COMPLETENESS_FIELDS), key=lambda it: it["doc_id"])
+    pos = {it["doc_id"]: i for i, it in enumerate(items)}
+    with store.RenditionBands(db) as bands:
+        for doc_id, text in store.all_texts(db):
+            sig = signature(text)
+            if sig is not None and doc_id in pos:
+                bands.add(doc_id, band_keys(sig))
+        pairs = [(pos[a], pos[b]) for a, b in bands.pairs()]
+        groups = _Groups(len(items))
+        for i, j in key_pairs(items):
+            groups.union(i, j)
+        need = {items[i]["doc_id"] for m in groups.members() if len(m) > 1 for i in m}
+        need |= {items[i]["doc_id"] for p in pairs for i in p}
+        bands.add_reduced((d, reduce_text(t)[:COMPARE_CHARS]) for d, t in store.texts_among(db, sorted(need)))
+
+        def streamed(ps: list[tuple[int, int]]):
+            return (((pos[a], pos[b]), ra, rb) for a, b, ra, rb in
+                    bands.pair_texts([(items[i]["doc_id"], items[j]["doc_id"]) for i, j in ps]))
+        for (i, j), ra, rb in streamed(pairs):
+            if groups.find(i) != groups.find(j) and _compatible(items[i], items[j]) \
+                    and fuzz.ratio(ra, rb) >= MIN_SIMILARITY:
+                groups.union(i, j)
+        return groups_to_result(items, groups.members(),
+                                similarity=lambda ps: {ij: fuzz.ratio(ra, rb) for ij, ra, rb in streamed(ps)})
+
+
 def refresh_groups(db) -> int:
     """Recompute ``report_groups`` for the whole warehouse (``db``: the Warehouse); returns the
     number of reports that have more than one rendition."""
-    items = {r["doc_id"]: dict(r, sig=None) for r in store.rendition_candidates(db, _COMPLETENESS_FIELDS)}
-    # texts streamed from a table scan: only the signatures are kept
-    for doc_id, text in store.all_texts(db):
-        items[doc_id]["sig"] = signature(text)
-
-    def reduced_of(doc_ids: list[str]) -> dict[str, str]:
-        return {d: reduce_text(text)[:COMPARE_CHARS] for d, text in store.texts_of(db, doc_ids) if text is not None}
-    groups = group_reports(list(items.values()), reduced_of)
+    groups = group_stored(db)
     store.replace_report_groups(db, [[d, g, p, sim] for d, (g, p, sim) in sorted(groups.items())])
     sizes: dict[str, int] = {}
     for g, _, _ in groups.values():

@@ -16,6 +16,7 @@ from extractors import ExtractionError
 
 from . import furniture, rules, script
 from .record import build_record
+from .record.prov import box_findings
 from .vocab import (EVALUATION_WORDS, NEWS_TITLE_WORDS, NOTICE_TITLE_ENDS, NOTICE_TRANSMITS, REPORT_HEADING_WORDS,
                     REPORT_TITLE_WORDS, REPORT_WORDS, alternation)
 
@@ -117,6 +118,7 @@ def process_file(path: str | Path, keep_document: bool = False) -> dict:
             out["doc_id"] = rec["doc_id"]
             out["findings"] = rules.run(rec)
             script.restore(rec, out["findings"], doc)
+            box_findings(doc, rec, out["findings"])     # PDF: each finding's value boxed on its page
             out.update(read_status(doc))
     except ExtractionError as e:
         out.update(status=e.status, error=e.reason)

@@ -268,18 +268,33 @@ def refresh_corpus_findings(wh: Warehouse, only_if_changed: bool = False) -> boo
 
 
 def _corpus_passes(wh: Warehouse) -> None:
+    corpus_passes(wh)
+
+
+def corpus_passes(wh: Warehouse) -> dict[str, float]:
+    """The corpus-level passes over the whole warehouse; returns the seconds each took (bench/scale.py)."""
     # corpus-wide derived data first: renditions of one report (views and corpus rules count each
     # report once) and problem categories clustered across the corpus
     import jieba
     jieba.setLogLevel(60)       # the writer loads jieba only now (workers had it): no banner on stderr
     from . import dedupe, taxonomy
-    dedupe.refresh_groups(wh)
-    taxonomy.refresh_categories(wh)
+    took: dict[str, float] = {}
+    with corpus.memory_budget(wh):      # DuckDB's own memory held to a fixed budget, spilling to disk
+        for name, work in (("renditions", dedupe.refresh_groups), ("categories", taxonomy.refresh_categories),
+                           ("corpus_rules", _corpus_rules)):
+            t0 = time.perf_counter()
+            work(wh)
+            took[name] = time.perf_counter() - t0
+    return took
+
+
+def _corpus_rules(wh: Warehouse) -> None:
     corpus_rules = [r for r in rules.REGISTRY.values() if r.corpus]
     if not corpus_rules:
         return
-    records = corpus.corpus_records(wh)
-    findings = rules.run_corpus(records, lambda ids: corpus.texts_of(wh, ids))
+    from .rules.corpus import RECORD_FIELDS
+    records = corpus.corpus_records(wh, RECORD_FIELDS)
+    findings = rules.run_corpus(records, lambda ids: corpus.texts_among(wh, ids))
     wh.replace_corpus_findings([r.id for r in corpus_rules], findings)
 
 

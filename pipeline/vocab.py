@@ -216,3 +216,7 @@ SECTION_HEADINGS = {
 }
 # an item labelled by its kind: "问题一：", "建议2："
 ITEM_LABEL_WORDS = ("问题", "建议")
+
+# ---- HTML page (H18H, issue #18): the order the page shows first-level indicator dimensions in
+# (the reader's order of the standard framework; other dimension names follow, alphabetically)
+INDICATOR_DIMENSION_ORDER = ("决策", "过程", "产出", "效益")

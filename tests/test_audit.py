@@ -18,6 +18,7 @@ from warehouse.store import Warehouse
 
 CONTEXT = ["doc_id", "source_path", "title", "province", "city", "county", "fiscal_year"]
 FINDING = ["rule_id", "severity", "message", "expected", "actual", "evidence", "page"]
+H = audit.XLSX_HEADER          # the list sheet's (Chinese) header of each column
 
 
 def finding(rule_id: str, severity: str, expected=None, actual=None, evidence=None, page=None, message=None) -> dict:
@@ -73,7 +74,7 @@ def fill_marks(xlsx: Path, marks: dict[str, tuple[str, str]]) -> None:
     wb = openpyxl.load_workbook(xlsx)
     ws = wb[audit.SHEET_LIST]
     head = [c.value for c in ws[1]]
-    rule, mark, comment = head.index("rule_id"), head.index(audit.MARK), head.index(audit.COMMENT)
+    rule, mark, comment = head.index(H["rule_id"]), head.index(audit.MARK), head.index(audit.COMMENT)
     for row in ws.iter_rows(min_row=2):
         if row[rule].value in marks:
             row[mark].value, row[comment].value = marks[row[rule].value]
@@ -147,10 +148,10 @@ def test_xlsx_has_frozen_filtered_coloured_list_summary_and_mark_choices(tmp_pat
     assert ws.freeze_panes == "A2"
     assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:") and ws.auto_filter.ref.endswith("4")
     head = [c.value for c in ws[1]]
-    assert {audit.MARK, audit.COMMENT, "finding_key"} <= set(head)
-    sev, ev = head.index("severity"), head.index("evidence")
+    assert {audit.MARK, audit.COMMENT, H["finding_key"], H["rule_id"]} <= set(head)
+    sev, ev = head.index(H["severity"]), head.index(H["evidence"])
     colours = {row[sev].value: row[sev].fill.fgColor.rgb[-6:] for row in ws.iter_rows(min_row=2)}
-    assert colours == {"error": audit.FILLS["error"], "warning": audit.FILLS["warning"], "info": audit.FILLS["info"]}
+    assert colours == {"错误": audit.FILLS["error"], "警告": audit.FILLS["warning"], "提示": audit.FILLS["info"]}
     assert ws.cell(row=2, column=ev + 1).alignment.wrap_text
     assert ws.column_dimensions[openpyxl.utils.get_column_letter(ev + 1)].width >= 10
     mark_col = openpyxl.utils.get_column_letter(head.index(audit.MARK) + 1)
@@ -161,7 +162,7 @@ def test_xlsx_has_frozen_filtered_coloured_list_summary_and_mark_choices(tmp_pat
     by_rule = {r[0]: r for r in summary if r and r[0] == rid}
     assert by_rule[rid][3:7] == (1, 0, 1, 2)                       # error, warning, info, total
     if rid in REGISTRY:
-        assert by_rule[rid][1] == REGISTRY[rid].severity and by_rule[rid][2] == REGISTRY[rid].doc
+        assert by_rule[rid][1] == audit.SEVERITY_ZH[REGISTRY[rid].severity] and by_rule[rid][2] == REGISTRY[rid].doc
     county = {r[0]: r[1:5] for r in summary if r and r[0] in ("甲县", "乙县")}
     assert county == {"甲县": (1, 1, 0, 2), "乙县": (0, 0, 1, 1)}
 
@@ -195,7 +196,7 @@ def test_reviews_survive_reingest_and_import_is_idempotent(tmp_path, capsys):
     assert run(capsys, "--db", db, "--out", xlsx2)[0] == 0
     ws = openpyxl.load_workbook(xlsx2)[audit.SHEET_LIST]
     head = [c.value for c in ws[1]]
-    marks = {r[head.index("rule_id")]: (r[head.index(audit.MARK)], r[head.index(audit.COMMENT)])
+    marks = {r[head.index(H["rule_id"])]: (r[head.index(audit.MARK)], r[head.index(audit.COMMENT)])
              for r in ws.iter_rows(min_row=2, values_only=True)}
     assert marks["grade.band_mismatch"] == ("✓", "等级确有错误")
 
@@ -217,7 +218,8 @@ def test_review_of_a_vanished_finding_moves_to_the_stale_sheet(tmp_path, capsys)
     stale = list(openpyxl.load_workbook(out)[audit.SHEET_STALE].iter_rows(values_only=True))
     head = list(stale[0])
     assert len(stale) == 2
-    assert (stale[1][head.index("rule_id")], stale[1][head.index(audit.MARK)], stale[1][head.index(audit.COMMENT)]) == \
+    assert (stale[1][head.index(audit.STALE_HEADER["rule_id"])], stale[1][head.index(audit.MARK)],
+            stale[1][head.index(audit.COMMENT)]) == \
            ("funds.sum_mismatch", "✓", "合计有误")
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM reviews").fetchone()[0] == 1     # kept, never deleted
@@ -241,7 +243,7 @@ def test_empty_warehouse_exports_header_only_and_says_why(tmp_path, capsys):
     code, _, err = run(capsys, "--db", db, "--out", xlsx)
     assert code == 0 and "empty" in err
     ws = openpyxl.load_workbook(xlsx)[audit.SHEET_LIST]
-    assert ws.max_row == 1 and ws.cell(row=1, column=1).value == "severity"
+    assert ws.max_row == 1 and ws.cell(row=1, column=1).value == "严重程度"
 
 
 def test_export_of_an_old_warehouse_without_reviews_table_does_not_write(tmp_path, capsys):

@@ -278,7 +278,7 @@ def test_xlsx_keeps_formula_like_text_as_text(tmp_path, capsys):
     assert sheets and not any("<f>" in s or "<f " in s for s in sheets), "a cell was stored as a formula"
     ws = openpyxl.load_workbook(xlsx)[audit.SHEET_LIST]
     head = [c.value for c in ws[1]]
-    cell = ws.cell(row=2, column=head.index("evidence") + 1)
+    cell = ws.cell(row=2, column=head.index(audit.XLSX_HEADER["evidence"]) + 1)
     assert cell.value == HOSTILE_CELLS["evidence"] and cell.data_type == "s"
 
 

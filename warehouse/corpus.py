@@ -3,9 +3,15 @@ categories, corpus rules). Every function takes the ``Warehouse`` (or a bare Duc
 returns or stores plain rows, so the passes in ``pipeline/`` never hold SQL."""
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
 from typing import Iterator
 
 STREAM_ROWS = 200
+# DuckDB's own memory during the corpus passes: its default (80 % of RAM) lets the buffer pool grow
+# with the warehouse; past this it spills to a temporary folder (env JIXIAO_CORPUS_MEMORY to change)
+PASS_MEMORY = os.environ.get("JIXIAO_CORPUS_MEMORY", "512MB")
 
 
 def _con(db):
@@ -22,6 +28,25 @@ def _transaction(con, work) -> None:
         raise
 
 
+@contextlib.contextmanager
+def memory_budget(db, limit: str = PASS_MEMORY):
+    """DuckDB held to ``limit`` (spilling to a temporary folder) while the corpus passes run; the
+    settings before are restored after."""
+    con = _con(db)
+    before = con.execute("SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchone()
+    with tempfile.TemporaryDirectory(prefix="jixiao-pass-") as tmp:
+        con.execute(f"SET memory_limit = '{limit}'")
+        con.execute(f"SET temp_directory = '{tmp}'")
+        try:
+            yield
+        finally:
+            con.execute(f"SET memory_limit = '{before[0]}'")
+            try:
+                con.execute(f"SET temp_directory = '{before[1]}'")
+            except Exception:       # noqa: BLE001 — DuckDB keeps a used temp folder: harmless, it is ours
+                pass
+
+
 def rendition_candidates(db, completeness_fields: tuple[str, ...]) -> list[dict]:
     """Every report with what grouping its renditions needs: content key, year, county, format,
     size, OCR pages, and a completeness count (fields filled + indicator and problem rows)."""
@@ -35,12 +60,104 @@ def rendition_candidates(db, completeness_fields: tuple[str, ...]) -> list[dict]
     return [dict(zip(cols, row)) for row in cur.fetchall()]
 
 
+class RenditionBands:
+    """A scratch table of the warehouse (a TEMP table: never stored, spills to disk past the memory
+    limit) holding each report's LSH band keys; ``pairs()`` gives the candidate rendition pairs.
+
+        with RenditionBands(wh) as b: b.add(doc_id, keys); ...; pairs = b.pairs()"""
+
+    FLUSH = 20000
+
+    def __init__(self, db):
+        # a cursor of its own: the texts are streamed on the warehouse's connection meanwhile
+        self.con = _con(db).cursor()
+        self._rows: list[tuple] = []
+
+    def __enter__(self) -> "RenditionBands":
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _rendition_bands (doc_id VARCHAR, band UTINYINT, key BIGINT)")
+        return self
+
+    def add(self, doc_id: str, keys: list[int]) -> None:
+        self._rows.extend((doc_id, b, k) for b, k in enumerate(keys))
+        if len(self._rows) >= self.FLUSH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._rows:
+            import pandas as pd
+            frame = pd.DataFrame(self._rows, columns=["doc_id", "band", "key"])
+            self.con.register("_band_rows", frame)
+            try:
+                self.con.execute("INSERT INTO _rendition_bands SELECT doc_id, band, key FROM _band_rows")
+            finally:
+                self.con.unregister("_band_rows")
+            self._rows = []
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """(doc_id, doc_id) pairs, first < second, sharing a band key and not stating a different
+        fiscal year or county (grouping never joins those: blocking that changes no group)."""
+        self._flush()
+        return self.con.execute("""
+            WITH b AS (SELECT b.doc_id, b.band, b.key, r.fiscal_year, r.county
+                       FROM _rendition_bands b JOIN reports r USING (doc_id))
+            SELECT DISTINCT x.doc_id, y.doc_id FROM b x JOIN b y
+              ON x.band = y.band AND x.key = y.key AND x.doc_id < y.doc_id
+            WHERE (x.fiscal_year IS NULL OR y.fiscal_year IS NULL OR x.fiscal_year = y.fiscal_year)
+              AND (x.county IS NULL OR y.county IS NULL OR x.county = y.county)
+            ORDER BY 1, 2""").fetchall()
+
+    def add_reduced(self, rows) -> None:
+        """(doc_id, reduced text) of the documents to compare, kept in the scratch table (spills)."""
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _rendition_texts (doc_id VARCHAR, red VARCHAR)")
+        batch: list[tuple] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= 500:
+                self._put("_rendition_texts", batch, ["doc_id", "red"])
+                batch = []
+        self._put("_rendition_texts", batch, ["doc_id", "red"])
+
+    def pair_texts(self, pairs: list[tuple[str, str]], batch: int = 200):
+        """(doc_id, doc_id, reduced, reduced) of the given pairs, streamed a few hundred at a time
+        (a reduced text of a document missing from ``add_reduced`` is empty)."""
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _rendition_pairs (a VARCHAR, b VARCHAR)")
+        self._put("_rendition_pairs", pairs, ["a", "b"])
+        cur = self.con.execute("""
+            SELECT p.a, p.b, COALESCE(x.red, ''), COALESCE(y.red, '') FROM _rendition_pairs p
+            LEFT JOIN _rendition_texts x ON x.doc_id = p.a LEFT JOIN _rendition_texts y ON y.doc_id = p.b""")
+        while rows := cur.fetchmany(batch):
+            yield from rows
+
+    def _put(self, table: str, rows: list[tuple], cols: list[str]) -> None:
+        if rows:
+            import pandas as pd
+            self.con.register("_scratch_rows", pd.DataFrame(rows, columns=cols, dtype=object))
+            try:
+                self.con.execute(f"INSERT INTO {table} SELECT {', '.join(cols)} FROM _scratch_rows")
+            finally:
+                self.con.unregister("_scratch_rows")
+
+    def __exit__(self, *exc) -> None:
+        for t in ("_rendition_bands", "_rendition_texts", "_rendition_pairs"):
+            self.con.execute(f"DROP TABLE IF EXISTS {t}")
+        self.con.close()
+
+
 def all_texts(db) -> Iterator[tuple[str, str]]:
     """(doc_id, text) of every stored report, streamed from a table scan (a join would hold every
     text in its hash table)."""
     cur = _con(db).execute("SELECT doc_id, text FROM doc_text WHERE doc_id IN (SELECT doc_id FROM reports)")
     while batch := cur.fetchmany(STREAM_ROWS):
         yield from batch
+
+
+def texts_among(db, doc_ids: list[str]) -> Iterator[tuple[str, str]]:
+    """(doc_id, text) of the given reports, in table order (one scan, streamed: fetching them in a
+    given order scanned the table once per chunk)."""
+    want = set(doc_ids)
+    for doc_id, text in all_texts(db):
+        if doc_id in want:
+            yield doc_id, text
 
 
 def texts_of(db, doc_ids: list[str], chunk: int = STREAM_ROWS) -> Iterator[tuple[str, str | None]]:
@@ -60,9 +177,20 @@ def replace_report_groups(db, rows: list[list]) -> None:
     def work():
         con.execute("DELETE FROM report_groups")
         if rows:
-            con.executemany("INSERT INTO report_groups (doc_id, group_id, is_primary, similarity) VALUES (?, ?, ?, ?)",
-                            rows)
+            _insert_frame(con, "report_groups", ["doc_id", "group_id", "is_primary", "similarity"], rows)
     _transaction(con, work)
+
+
+def _insert_frame(con, table: str, cols: list[str], rows: list[list]) -> None:
+    """Rows in one statement through a DataFrame (``executemany`` ran once per row: minutes at 10⁵)."""
+    import pandas as pd
+    for k in range(0, len(rows), 100_000):
+        frame = pd.DataFrame(rows[k:k + 100_000], columns=cols, dtype=object)
+        con.register("_corpus_rows", frame)
+        try:
+            con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _corpus_rows")
+        finally:
+            con.unregister("_corpus_rows")
 
 
 def problem_rows(db) -> list[tuple]:
@@ -73,19 +201,31 @@ def problem_rows(db) -> list[tuple]:
 def set_problem_categories(db, changes: list[list]) -> None:
     """Rows of [category, doc_id, seq]: one transaction."""
     con = _con(db)
-    if changes:
-        _transaction(con, lambda: con.executemany(
-            "UPDATE problems SET category = ? WHERE doc_id = ? AND seq = ?", changes))
+    if not changes:
+        return
+
+    def work():
+        con.execute("CREATE OR REPLACE TEMP TABLE _category_changes (category VARCHAR, doc_id VARCHAR, seq INTEGER)")
+        _insert_frame(con, "_category_changes", ["category", "doc_id", "seq"], changes)
+        con.execute("UPDATE problems SET category = c.category FROM _category_changes c "
+                    "WHERE problems.doc_id = c.doc_id AND problems.seq = c.seq")
+        con.execute("DROP TABLE _category_changes")
+    _transaction(con, work)
 
 
-def corpus_records(db) -> list[dict]:
+def corpus_records(db, fields: tuple[str, ...] | None = None) -> list[dict]:
     """Reports with their report group and problems, as records for corpus-level rules (texts come
-    from ``texts_of``: holding every text at once would grow with the corpus)."""
+    from ``texts_among``: holding every text at once would grow with the corpus). With ``fields``
+    (``reports`` columns and ``report_group``), only those and no problems: what the rules read, so
+    the records of 10⁵ reports stay small."""
     con = _con(db)
-    cur = con.execute("SELECT r.*, COALESCE(g.group_id, r.doc_id) AS report_group FROM reports r "
+    cols = "r.*" if fields is None else ", ".join(f"r.{f}" for f in fields if f != "report_group")
+    cur = con.execute(f"SELECT {cols}, COALESCE(g.group_id, r.doc_id) AS report_group FROM reports r "
                       "LEFT JOIN report_groups g USING (doc_id) ORDER BY r.doc_id")
     cols = [d[0] for d in cur.description]
     recs = [dict(zip(cols, row)) for row in cur.fetchall()]
+    if fields is not None:
+        return recs
     probs: dict = {}
     for doc_id, seq, text, cat in problem_rows(con):
         probs.setdefault(doc_id, []).append({"seq": seq, "text": text, "category": cat})

@@ -19,27 +19,42 @@ class PassageScratch:
         self.con.execute("SET enable_progress_bar = false")
         self.con.execute("CREATE TABLE items (item BIGINT, ri INTEGER, red VARCHAR, orig VARCHAR)")
         self.con.execute("CREATE TABLE samples (h BIGINT, item BIGINT, ri INTEGER)")
+        self.con.execute("CREATE TABLE units (ri INTEGER, unit VARCHAR)")
         self.n_items = 0
 
+    def add_units(self, rows: list[tuple]) -> None:
+        """(ri, unit) of every report: two passages of one (known) unit are never a copy."""
+        self._insert("units", rows, ["ri", "unit"])
+
     def add(self, items: list[tuple], samples: list[tuple]) -> None:
-        import pandas as pd
-        for name, rows, cols in (("items", items, ["item", "ri", "red", "orig"]), ("samples", samples, ["h", "item", "ri"])):
-            if rows:
-                frame = pd.DataFrame(rows, columns=cols)
-                self.con.register("_rows", frame)
-                self.con.execute(f"INSERT INTO {name} SELECT * FROM _rows")
-                self.con.unregister("_rows")
+        self._insert("items", items, ["item", "ri", "red", "orig"])
+        self._insert("samples", samples, ["h", "item", "ri"])
         self.n_items += len(items)
 
-    def candidate_pairs(self, posting_limit: float, min_shared: int) -> list[tuple[int, int]]:
-        """Pairs of passages (items of different reports) sharing at least ``min_shared`` sampled
-        shingles, counting only shingles found in at most ``posting_limit`` reports (more is genre
-        wording, and would make the pair count explode)."""
-        return self.con.execute("""
-            WITH keep AS (SELECT h FROM samples GROUP BY h HAVING count(DISTINCT ri) <= ?)
-            SELECT a.item, b.item FROM samples a JOIN samples b ON a.h = b.h AND a.item < b.item AND a.ri <> b.ri
-            WHERE a.h IN (SELECT h FROM keep)
-            GROUP BY 1, 2 HAVING count(*) >= ? ORDER BY 1, 2""", [posting_limit, min_shared]).fetchall()
+    def _insert(self, name: str, rows: list[tuple], cols: list[str]) -> None:
+        import pandas as pd
+        if rows:
+            frame = pd.DataFrame(rows, columns=cols, dtype=object if name == "units" else None)
+            self.con.register("_rows", frame)
+            self.con.execute(f"INSERT INTO {name} SELECT {', '.join(cols)} FROM _rows")
+            self.con.unregister("_rows")
+
+    def candidate_texts(self, posting_limit: float, min_shared: int, batch: int = 5000):
+        """(item, item, reduced, reduced) of every candidate pair — passages of different reports
+        sharing at least ``min_shared`` sampled shingles, counting only shingles found in at most
+        ``posting_limit`` reports (more is genre wording, and would make the pair count explode) —
+        whose reports are not of one known unit, streamed in batches (the pairs grow with the corpus)."""
+        cur = self.con.execute("""
+            WITH keep AS (SELECT h FROM samples GROUP BY h HAVING count(DISTINCT ri) <= ?),
+            pairs AS (SELECT a.item AS a, b.item AS b, any_value(a.ri) AS ra, any_value(b.ri) AS rb
+                      FROM samples a JOIN samples b ON a.h = b.h AND a.item < b.item AND a.ri <> b.ri
+                      WHERE a.h IN (SELECT h FROM keep) GROUP BY 1, 2 HAVING count(*) >= ?)
+            SELECT p.a, p.b, ia.red, ib.red FROM pairs p
+            JOIN units ua ON ua.ri = p.ra JOIN units ub ON ub.ri = p.rb
+            JOIN items ia ON ia.item = p.a JOIN items ib ON ib.item = p.b
+            WHERE ua.unit IS NULL OR ub.unit IS NULL OR ua.unit <> ub.unit""", [posting_limit, min_shared])
+        while rows := cur.fetchmany(batch):
+            yield from rows
 
     def column(self, col: str, keys: set[int]) -> dict[int, object]:
         out: dict = {}

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import re
 from pathlib import Path
 
 import duckdb
@@ -19,20 +20,22 @@ from .guard import NotAWarehouse  # noqa: F401  (re-exported: callers catch it f
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
+# a value's box on its page (migration 009): PDF points, origin top-left, y downwards
+BOX_COLS = ["x0", "y0", "x1", "y1", "page_width", "page_height"]
 # record list → (table, columns); every row also gets doc_id and seq
 DETAIL_TABLES = {
-    "indicators": ("indicators", ["level", "dimension", "name", "parent", "weight", "score", "rate_pct", "source", "page", "evidence"]),
+    "indicators": ("indicators", ["level", "dimension", "name", "parent", "weight", "score", "rate_pct", "source", "page", "evidence"] + BOX_COLS),
     "problems": ("problems", ["text", "category", "page"]),
     "recommendations": ("recommendations", ["text", "page"]),
-    "fund_sources": ("fund_sources", ["name", "kind", "allocated_wan", "received_wan", "spent_wan", "page", "evidence"]),
-    "expense_details": ("expense_details", ["name", "amount_yuan", "page", "evidence"]),
-    "targets": ("targets", ["name", "direction", "target_text", "target_value", "actual_text", "actual_value", "unit", "status", "page", "evidence"]),
+    "fund_sources": ("fund_sources", ["name", "kind", "allocated_wan", "received_wan", "spent_wan", "page", "evidence"] + BOX_COLS),
+    "expense_details": ("expense_details", ["name", "amount_yuan", "page", "evidence"] + BOX_COLS),
+    "targets": ("targets", ["name", "direction", "target_text", "target_value", "actual_text", "actual_value", "unit", "status", "page", "evidence"] + BOX_COLS),
 }
-FINDING_COLS = ["doc_id", "rule_id", "severity", "message", "expected", "actual", "evidence", "page"]
+FINDING_COLS = ["doc_id", "rule_id", "severity", "message", "expected", "actual", "evidence", "page", "field"] + BOX_COLS
 LOG_COLS = ["run_id", "source_path", "doc_id", "status", "error", "seconds", "file_sha", "pages", "path_key", "warnings"]
 # statuses of a file whose report is stored: `partial` lost something (pages, a table) and says what
 STORED_STATUSES = ("ok", "partial")
-PROVENANCE_COLS = ["doc_id", "field", "page", "start_char", "end_char", "text"]
+PROVENANCE_COLS = ["doc_id", "field", "page", "start_char", "end_char", "text"] + BOX_COLS + ["locator"]
 PER_DOC_TABLES = ["reports", "indicators", "problems", "recommendations", "findings", "fund_sources",
                   "expense_details", "targets", "provenance", "doc_text"]
 
@@ -295,10 +298,12 @@ class Warehouse:
             self._insert(table, ["doc_id", "seq"] + tcols,
                          [[rec["doc_id"], i + 1] + [item.get(c) for c in tcols]
                           for rec in recs for i, item in enumerate(rec.get(key) or [])])
-        self._insert("findings", FINDING_COLS, [[rec["doc_id"]] + [f.get(c) for c in FINDING_COLS[1:]]
-                                                for rec, res in zip(recs, results) for f in res.get("findings") or []])
+        self._insert("findings", FINDING_COLS, [[rec["doc_id"]] + [g.get(c) for c in FINDING_COLS[1:]]
+                                                for rec, res in zip(recs, results) for f in res.get("findings") or []
+                                                for g in [with_box(rec, f)]])
         self._insert("provenance", PROVENANCE_COLS,
                      [[rec["doc_id"], f, p.get("page"), p.get("start"), p.get("end"), p.get("text")]
+                      + [p.get(c) for c in BOX_COLS] + [p.get("locator")]
                       for rec in recs for f, p in (rec.get("provenance") or {}).items()])
         self._insert("doc_text", ["doc_id", "text"],
                      [[rec["doc_id"], res["text"]] for rec, res in zip(recs, results) if res.get("text") is not None])
@@ -410,6 +415,37 @@ def _fit_texts(v):
 
 _FIT = {"INTEGER": _int_fitter(32), "BIGINT": _int_fitter(64), "DOUBLE": _fit_double, "VARCHAR": _fit_text,
         "VARCHAR[]": _fit_texts}
+
+
+_ITEM = re.compile(r"^(\w+)\[(\d+)\](?:\.\w+)?$")
+
+
+def value_source(rec: dict, field: str | None) -> dict | None:
+    """Where the record keeps a field's page and box: ``total_score`` → its provenance entry,
+    ``indicators[3].score`` → the fourth indicator row (0-based list index, i.e. seq 4)."""
+    if not field:
+        return None
+    m = _ITEM.match(field)
+    if m:
+        items = rec.get(m.group(1))
+        k = int(m.group(2))
+        return items[k] if isinstance(items, list) and 0 <= k < len(items) and isinstance(items[k], dict) else None
+    p = (rec.get("provenance") or {}).get(field)
+    return p if isinstance(p, dict) else None
+
+
+def with_box(rec: dict, f: dict) -> dict:
+    """The finding with the box of the value its ``field`` names, when it has no box of its own
+    (pipeline/record/prov.py: box_findings gives most findings their field and box before this)."""
+    if f.get("x0") is not None or not f.get("field"):
+        return f
+    src = value_source(rec, f["field"]) or {}
+    out = dict(f)
+    if src.get("x0") is not None and (f.get("page") is None or src.get("page") in (None, f.get("page"))):
+        out.update({c: src.get(c) for c in BOX_COLS})
+        if out.get("page") is None:
+            out["page"] = src.get("page")
+    return out
 
 
 def _named(res: dict) -> dict:

@@ -65,3 +65,70 @@ def canonical_findings(db, limit: int) -> list[dict]:
                          WHERE f.doc_id IS NULL OR c.doc_id IS NOT NULL
                          ORDER BY {SEVERITY_ORDER}, c.county, f.rule_id
                          LIMIT ?""", [int(limit)])
+
+
+# ---------------------------------------------------------------- charts and report cards (issue #18)
+
+# the detail tables a report card shows, with the order of their rows
+_CARD_TABLES = {"indicators": "level, seq", "fund_sources": "seq", "targets": "seq", "problems": "seq",
+                "provenance": "field, start_char"}
+
+
+def _has_column(db, table: str, column: str) -> bool:
+    return bool(_con(db).execute("SELECT count(*) FROM information_schema.columns WHERE table_name = ? "
+                                 "AND column_name = ?", [table, column]).fetchone()[0])
+
+
+def card_reports(db) -> list[dict]:
+    """Every canonical report (one per rendition group) with its header fields and rendition count,
+    by place and year: the report cards' headers."""
+    return _rows(db, "SELECT * FROM canonical_reports ORDER BY county NULLS LAST, fiscal_year, programme, doc_id")
+
+
+def card_details(db, table: str) -> dict[str, list[dict]]:
+    """doc_id → rows of one detail table (``indicators``, ``fund_sources``, ``targets``, ``problems``,
+    ``provenance``) for the canonical reports, in reading order. Every column is read, so columns a
+    later migration adds (boxes on the page, a locator) reach the card without a change here."""
+    order = _CARD_TABLES[table]              # KeyError for anything else: no table name from outside
+    out: dict[str, list[dict]] = {}
+    for r in _rows(db, f"SELECT t.* FROM {table} t WHERE t.doc_id IN (SELECT doc_id FROM canonical_reports) "
+                       f"ORDER BY t.doc_id, {order}"):
+        out.setdefault(r["doc_id"], []).append(r)
+    return out
+
+
+def dimension_rates(db) -> list[dict]:
+    """Per canonical report and first-level indicator dimension (决策, 过程, 产出, 效益, …): the points
+    scored over the points available, in %, from view ``indicator_rates``."""
+    return _rows(db, """SELECT doc_id, county, city, province, fiscal_year, programme, dimension,
+                               round(sum(score) / sum(weight) * 100, 1) AS rate, sum(score) AS score,
+                               sum(weight) AS weight
+                        FROM indicator_rates
+                        WHERE level = 1 AND dimension IS NOT NULL AND weight > 0 AND score IS NOT NULL
+                        GROUP BY ALL ORDER BY county, fiscal_year, doc_id, dimension""")
+
+
+def problems_by_county(db) -> list[dict]:
+    """Problem count per county (all years) × problem category, over canonical reports."""
+    return _rows(db, """SELECT COALESCE(c.county, c.city, c.province, '（地区不详）') AS county,
+                               COALESCE(p.category, '未分类') AS category, count(*) AS n,
+                               count(DISTINCT c.report_group) AS n_reports
+                        FROM problems p JOIN canonical_reports c USING (doc_id)
+                        GROUP BY ALL ORDER BY county, category""")
+
+
+def has_boxes(db) -> bool:
+    """Whether provenance carries boxes on the page (migration 009)."""
+    return _has_column(db, "provenance", "x0")
+
+
+def pdf_renditions(db) -> dict[str, str]:
+    """primary doc_id → the doc_id of a PDF rendition in its report group (the text-layer one with
+    fewest OCR pages first), for primaries that are not PDFs themselves: their cards take the
+    crops of the page from it."""
+    if not _con(db).execute("SELECT count(*) FROM report_groups").fetchone()[0]:
+        return {}
+    ocr = "coalesce(r.ocr_pages, 0)" if _has_column(db, "reports", "ocr_pages") else "0"
+    return dict(_con(db).execute(f"""
+        SELECT group_id, arg_min(doc_id, ({ocr}, doc_id)) FROM report_groups g JOIN reports r USING (doc_id)
+        WHERE NOT g.is_primary AND lower(r.source_format) = 'pdf' GROUP BY group_id""").fetchall())

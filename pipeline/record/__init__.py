@@ -7,7 +7,7 @@ import re
 
 from extractors.model import Document
 
-from . import fields
+from . import fields, prov
 from .schema import REPORT_FIELDS, empty_record
 
 # order matters where a family reads what an earlier one found (funds reads the region, etc.)
@@ -62,6 +62,7 @@ def build_record(doc: Document) -> dict:
     rec["narrative"] = narrative(doc)
     for fam in FAMILIES:
         fam(doc, rec)
+    prov.add_boxes(doc, rec)     # PDF: every value's box on its page
     if doc.meta.get("ocr_pages"):
         from . import ocr_check     # OCR'd numbers that break their table: re-read or marked suspect
         ocr_check.extract(doc, rec)

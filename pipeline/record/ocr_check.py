@@ -166,6 +166,13 @@ def extract(doc: Document, rec: dict) -> None:
     if l1 and not _level1_sum_ok(l1, total) and (any(w is None for w in weights) or abs(sum(weights) - 100) > 0.01):
         _suspect(rec, "total_score", "total_score", total, l1[0].get("page"), None,
                  "level-1 table not read whole / 一级指标表未完整识别", " | ".join(i.get("evidence") or "" for i in l1))
+    # 5. level-1 weights read whole that do not add up to 100 (145, 185: rows of another table taken in, a
+    # row read twice): the recogniser's table, not the report's weights, until a person has looked
+    if len(l1) >= 2 and all(w is not None for w in weights) and abs(sum(weights) - 100) > 0.01:
+        for it in l1:
+            _suspect(rec, f"indicator:{it.get('name')}", "weight", it.get("weight"), it.get("page"), None,
+                     f"level-1 weights read by OCR add up to {sum(weights):g} / 一级指标分值合计为{sum(weights):g}，"
+                     "表格可能未完整或重复识别", it.get("evidence"))
     _percent_sign_misreads(rec, ocr_pages)
     _scalar_suspects(doc, rec, cells, ocr_pages)
     _survey_suspects(rec, cells, ocr_pages)
@@ -242,6 +249,13 @@ def _survey_suspects(rec: dict, cells: list[dict], ocr_pages: set) -> None:
     s = rec.get("survey") or {}
     if not isinstance(s, dict) or s.get("page") not in ocr_pages:
         return
+    # option counts that do not add up to the respondents: the survey table broke its own arithmetic
+    counts = [o.get("count") for o in s.get("options") or [] if isinstance(o, dict)]
+    n = s.get("valid") or s.get("issued")
+    if n and len(counts) >= 2 and all(c is not None for c in counts) and abs(sum(counts) - n) > 0.5:
+        _suspect(rec, "survey", "count", sum(counts), s.get("page"), None,
+                 f"option counts read by OCR add up to {sum(counts):g}, not the {n:g} respondents / "
+                 f"各选项人数合计{sum(counts):g}与有效问卷{n:g}份不符，可能识别有误", s.get("evidence"))
     for o in s.get("options") or []:
         if not isinstance(o, dict):
             continue

@@ -8,6 +8,7 @@ copy.
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 import statistics
@@ -148,87 +149,103 @@ class DuplicatePassage(Rule):
         return {h for h in hs if h % self.sample_mod == 0}
 
     def check_corpus(self, records: list[dict], texts=None) -> Iterator[dict]:
-        """``texts(doc_ids)`` yields (doc_id, text) in the given order (the warehouse streams them);
-        without it the records carry ``text``. Passages and their shingle samples go to a scratch
-        DuckDB that spills to disk, so memory does not grow with the corpus; only the passages of
-        candidate pairs are read back."""
+        """``texts(doc_ids)`` yields (doc_id, text) for those reports, in any order (the warehouse
+        streams them in one table scan); without it the records carry ``text``. Passages and their
+        shingle samples go to a scratch DuckDB that spills to disk, and the candidate pairs come back
+        from it in batches with their texts, so memory does not grow with the corpus."""
         prim = primaries(records)
         if texts is None:
             texts = lambda ids, by={r["doc_id"]: r.get("text") for r in prim}: ((d, by[d]) for d in ids)  # noqa: E731
         with PassageScratch() as db:
-            recs = self._load(db, prim, texts)
-            yield from self._findings(db, recs)
+            n_groups = self._load(db, prim, texts)
+            yield from self._findings(db, prim, n_groups)
 
-    def _load(self, db: "PassageScratch", prim: list[dict], texts) -> list[dict]:
-        """Passages (item = numbered in record order, then text order) and sampled shingles into the
-        scratch tables; the records that had text, in order."""
-        unit = {r["doc_id"]: r for r in prim}
-        recs: list[dict] = []
-        items, samples = [], []
+    def _load(self, db: "PassageScratch", prim: list[dict], texts) -> int:
+        """Passages and sampled shingles into the scratch tables, with each report's unit; returns the
+        number of reports that had text. A passage's item number is ``ri * ITEM_SPAN + j`` (ri: the
+        record's place, j: the passage's place in its text), so items sort in record order, then
+        text order, whatever order the texts arrive in."""
+        ri_of = {r["doc_id"]: i for i, r in enumerate(prim)}
+        db.add_units([(i, _unit_key(r)) for i, r in enumerate(prim)])
+        items, samples, had_text = [], [], set()
         for doc_id, text in texts([r["doc_id"] for r in prim]):
-            if not text:
+            ri = ri_of.get(doc_id)
+            if ri is None or not text or ri in had_text:
                 continue
-            ri = len(recs)
-            recs.append(unit[doc_id])
-            seen, policy = set(), False
-            for red, orig in passages(text, 1):
-                # a sentence that opens by pointing back (这项工作…) continues the policy it follows
-                policy = is_policy_citation(orig) or (policy and bool(_BACK_REF.match(orig)))
-                if len(red) >= self.min_chars and red not in seen and not policy:
-                    seen.add(red)
-                    k = db.n_items + len(items)
-                    items.append((k, ri, red, orig))
-                    samples.extend((h, k, ri) for h in self._sample(red))
+            had_text.add(ri)
+            for j, (red, orig) in enumerate(self._kept(text)):
+                k = ri * ITEM_SPAN + j
+                items.append((k, ri, red, orig))
+                samples.extend((h, k, ri) for h in self._sample(red))
             if len(items) >= 2000:
                 db.add(items, samples)
                 items, samples = [], []
         db.add(items, samples)
-        return recs
+        return len(had_text)
 
-    def _findings(self, db: "PassageScratch", recs: list[dict]) -> Iterator[dict]:
-        n_groups = len(recs)
+    def _kept(self, text: str) -> list[tuple[str, str]]:
+        """(reduced, original) passages worth comparing: long enough, not repeated in the text, not
+        citing or restating policy (at most ITEM_SPAN of them)."""
+        seen, policy, out = set(), False, []
+        for red, orig in passages(text, 1):
+            # a sentence that opens by pointing back (这项工作…) continues the policy it follows
+            policy = is_policy_citation(orig) or (policy and bool(_BACK_REF.match(orig)))
+            if len(red) >= self.min_chars and red not in seen and not policy and len(out) < ITEM_SPAN:
+                seen.add(red)
+                out.append((red, orig))
+        return out
+
+    def _findings(self, db: "PassageScratch", recs: list[dict], n_groups: int) -> Iterator[dict]:
         if n_groups < 2:
             return
         genre_limit = self.genre_share * n_groups
         posting_limit = max(min(genre_limit, self.max_posting), 2)
-        # postings in more reports than the limit are genre wording; also bounds the pair count
-        pairs = db.candidate_pairs(posting_limit, self.min_shared)
-        ri_of = db.column("ri", {k for p in pairs for k in p})
-        red_of = db.column("red", {k for a, b in pairs if _unit(recs[ri_of[a]]) is None
-                                   or _unit(recs[ri_of[a]]) != _unit(recs[ri_of[b]]) for k in (a, b)})
+        # postings in more reports than the limit are genre wording; also bounds the pair count.
+        # Pairs of one unit never come back (the same unit may reuse its own wording).
         parent: dict[int, int] = {}
-
-        def find(k: int) -> int:
-            parent.setdefault(k, k)
-            while parent[k] != k:
-                parent[k] = parent[parent[k]]
-                k = parent[k]
-            return k
-
-        for a, b in pairs:
-            ua, ub = _unit(recs[ri_of[a]]), _unit(recs[ri_of[b]])
-            if ua is not None and ua == ub:
-                continue                                     # the same unit may reuse its own wording
-            if fuzz.ratio(red_of[a], red_of[b]) >= self.similarity:
-                ra, rb = find(a), find(b)
+        for a, b, red_a, red_b in db.candidate_texts(posting_limit, self.min_shared):
+            if fuzz.ratio(red_a, red_b) >= self.similarity:
+                ra, rb = _find(parent, a), _find(parent, b)
                 if ra != rb:
                     parent[max(ra, rb)] = min(ra, rb)
         clusters: dict[int, list[int]] = {}
         for k in list(parent):
-            clusters.setdefault(find(k), []).append(k)
+            clusters.setdefault(_find(parent, k), []).append(k)
         orig_of = db.column("orig", set(parent))
         per_doc: dict[str, int] = {}
         for root in sorted(clusters):
             members = sorted(clusters[root])
-            docs = sorted({recs[ri_of[k]]["doc_id"] for k in members})
+            docs = sorted({recs[k // ITEM_SPAN]["doc_id"] for k in members})
             if len(docs) < 2 or (n_groups >= 4 and len(docs) > genre_limit):
                 continue
             done = set()
             for k in members:
-                r = recs[ri_of[k]]
+                r = recs[k // ITEM_SPAN]
                 if r["doc_id"] in done or per_doc.get(r["doc_id"], 0) >= self.max_per_doc:
                     continue
                 done.add(r["doc_id"])
                 per_doc[r["doc_id"]] = per_doc.get(r["doc_id"], 0) + 1
                 yield self.finding(r["doc_id"], actual=", ".join(d for d in docs if d != r["doc_id"]),
                                    evidence=orig_of[k])
+
+
+ITEM_SPAN = 1 << 20     # passages numbered per report: item = record place × ITEM_SPAN + passage place
+
+
+def _find(parent: dict[int, int], k: int) -> int:
+    parent.setdefault(k, k)
+    while parent[k] != k:
+        parent[k] = parent[parent[k]]
+        k = parent[k]
+    return k
+
+
+def _unit_key(r: dict) -> str | None:
+    """``_unit`` as one string (equal exactly when the units are), for the scratch database."""
+    u = _unit(r)
+    return None if u is None else json.dumps(u, ensure_ascii=False)
+
+
+# what the corpus rules read of a report (warehouse.corpus.corpus_records fetches only these)
+RECORD_FIELDS = ("doc_id", "report_group", "province", "city", "county", "subject", "programme",
+                 "spent_wan", "beneficiaries")
