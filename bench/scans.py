@@ -35,6 +35,8 @@ import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from corpus.tounicode import strip_tounicode
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 SEEDS = SHARED / "seeds"
@@ -84,24 +86,6 @@ def sources() -> list[Path]:
             p.write_bytes(pdf_bytes(t.read_text(encoding="utf-8")))
         out.append(p)
     return out
-
-
-def strip_tounicode(data: bytes) -> bytes:
-    """The same PDF with every font's /ToUnicode map removed: it renders the same, its text layer lies."""
-    import pypdf
-    from pypdf.generic import NameObject
-    r = pypdf.PdfReader(io.BytesIO(data))
-    w = pypdf.PdfWriter()
-    for p in r.pages:
-        w.add_page(p)
-    for p in w.pages:
-        for f in (p.get("/Resources", {}).get("/Font", {}) or {}).values():
-            f = f.get_object()
-            if "/ToUnicode" in f:
-                del f[NameObject("/ToUnicode")]
-    buf = io.BytesIO()
-    w.write(buf)
-    return buf.getvalue()
 
 
 def copy_of(src: Path, kind: str, seed: int = DEGRADER_SEED) -> Path | None:

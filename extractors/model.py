@@ -112,8 +112,8 @@ class Document:
     def tables(self) -> Iterator[Block]:
         return (b for b in self.blocks if b.kind == TABLE)
 
-    def page_at(self, offset: int) -> int | None:
-        """Page of the block that holds a character offset of ``text``."""
+    def block_index(self, offset: int) -> int | None:
+        """Index in ``blocks`` of the block that holds a character offset of ``text``."""
         lo, hi = 0, len(self.blocks) - 1
         while lo <= hi:
             mid = (lo + hi) // 2
@@ -123,8 +123,13 @@ class Document:
             elif offset > b.end:
                 lo = mid + 1
             else:
-                return b.page
+                return mid
         return None
+
+    def page_at(self, offset: int) -> int | None:
+        """Page of the block that holds a character offset of ``text``."""
+        i = self.block_index(offset)
+        return None if i is None else self.blocks[i].page
 
     def to_dict(self) -> dict:
         out = asdict(dataclasses_replace(self, geometry={}))

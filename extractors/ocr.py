@@ -8,7 +8,8 @@ table's cells are cut out and stacked into one image read as a plain block, so a
 land in its own cell. Confidence (0..1) goes on table blocks here and on paragraph blocks through
 ``mark_confidence``; page means go into ``Document.meta["ocr_confidence"]``.
 
-Rough scans (issue 15): an unevenly lit page is flattened first (``ocr_clean``); cells left blank
+Rough scans (issue 15): a page with a red seal is read from its colour render with the seal's ink
+dropped (``ocr_clean.remove_seals``), an unevenly lit page is flattened (``ocr_clean``); cells left blank
 and lines read with low confidence are read once more at another size; weak or outlying numbers get
 alternative readings (a larger tesseract reading and the second recogniser, ``ocr_rapid``), kept
 with each cell's confidence in ``meta["ocr_cells"]`` for the record's plausibility check.

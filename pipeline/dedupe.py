@@ -197,8 +197,7 @@ def group_stored(db) -> dict[str, tuple[str, bool, float]]:
     """``group_reports`` for the whole warehouse with the work out of Python's memory: texts streamed
     once into their band keys (a scratch table of the warehouse), the candidate pairs found by the
     warehouse (equal band key, compatible year and county: the blocking a pair must pass anyway),
-    the reduced texts of just the candidates stored there too, and the pairs streamed back with
-    their texts for rapidfuzz. Same groups as ``group_reports``."""
+    and the pairs' texts fetched back a chunk at a time for rapidfuzz. Same groups as ``group_reports``."""
     items = sorted(store.rendition_candidates(db, _COMPLETENESS_FIELDS), key=lambda it: it["doc_id"])
     pos = {it["doc_id"]: i for i, it in enumerate(items)}
     with store.RenditionBands(db) as bands:
@@ -210,19 +209,26 @@ def group_stored(db) -> dict[str, tuple[str, bool, float]]:
         groups = _Groups(len(items))
         for i, j in key_pairs(items):
             groups.union(i, j)
-        need = {items[i]["doc_id"] for m in groups.members() if len(m) > 1 for i in m}
-        need |= {items[i]["doc_id"] for p in pairs for i in p}
-        bands.add_reduced((d, reduce_text(t)[:COMPARE_CHARS]) for d, t in store.texts_among(db, sorted(need)))
-
-        def streamed(ps: list[tuple[int, int]]):
-            return (((pos[a], pos[b]), ra, rb) for a, b, ra, rb in
-                    bands.pair_texts([(items[i]["doc_id"], items[j]["doc_id"]) for i, j in ps]))
-        for (i, j), ra, rb in streamed(pairs):
+        for (i, j), ra, rb in _pair_texts(db, items, pairs):
             if groups.find(i) != groups.find(j) and _compatible(items[i], items[j]) \
                     and fuzz.ratio(ra, rb) >= MIN_SIMILARITY:
                 groups.union(i, j)
-        return groups_to_result(items, groups.members(),
-                                similarity=lambda ps: {ij: fuzz.ratio(ra, rb) for ij, ra, rb in streamed(ps)})
+    return groups_to_result(items, groups.members(),
+                            similarity=lambda ps: {ij: fuzz.ratio(ra, rb) for ij, ra, rb in _pair_texts(db, items, ps)})
+
+
+PAIR_CHUNK = 2000      # pairs whose texts are held at once (≤ 4 000 texts, ~80 MB)
+
+
+def _pair_texts(db, items: list[dict], pairs: list[tuple[int, int]]):
+    """((i, j), reduced i, reduced j) for the pairs, a chunk at a time: only one chunk's texts are
+    held, fetched in a few table scans (a missing text is empty)."""
+    for k in range(0, len(pairs), PAIR_CHUNK):
+        part = pairs[k:k + PAIR_CHUNK]
+        ids = sorted({items[i]["doc_id"] for p in part for i in p})
+        red = {d: reduce_text(t)[:COMPARE_CHARS] for d, t in store.texts_of(db, ids, chunk=len(ids)) if t is not None}
+        for i, j in part:
+            yield (i, j), red.get(items[i]["doc_id"], ""), red.get(items[j]["doc_id"], "")
 
 
 def refresh_groups(db) -> int:

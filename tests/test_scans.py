@@ -185,3 +185,36 @@ def test_ocr_survey_counts_that_miss_the_respondents_make_its_rate_finding_info(
     rec["ocr_suspects"] = []
     ocr_check.extract(doc, rec)
     assert not [s for s in rec["ocr_suspects"] if s["field"] == "survey"]
+
+
+def test_ocr_funding_parts_far_from_their_total_make_the_sum_finding_info():
+    from pipeline.record import ocr_check
+    from pipeline.rules import ocr as guard_mod
+    from tests.test_low_confidence import _case
+    doc, rec = _case()
+    ev = "合计 | 530.5"
+    rec["fund_sources"] = [{"kind": "year", "allocated_wan": 230.5, "page": 2, "evidence": "2021 | 230.5"},
+                           {"kind": "year", "allocated_wan": 300000.0, "page": 2, "evidence": "2022 | 300000"},
+                           {"kind": "total", "allocated_wan": 530.5, "page": 2, "evidence": ev}]
+    ocr_check.extract(doc, rec)
+    rec["ocr_pages"] = 2
+    alarm = {"rule_id": "funds.sum_mismatch", "severity": "warning", "message": "合计应为…", "page": 2, "evidence": ev}
+    assert guard_mod.guard(rec, [alarm])[0]["rule_id"] == "meta.low_confidence_ocr"
+    rec["fund_sources"][1]["allocated_wan"] = 290.0      # 520.5 for 530.5: near, the report's own slip stays
+    rec["ocr_suspects"] = []
+    ocr_check.extract(doc, rec)
+    assert guard_mod.guard(rec, [alarm])[0]["rule_id"] == "funds.sum_mismatch"
+
+
+def test_a_grade_legend_with_its_comparison_misread_is_no_verdict():
+    """A legend of the grade bands whose "≥" was read as "关" and "良" as "恨" on a scan is still a legend
+    (it opens with "分为四个等级"), so it gives no second grade (which fired grade.band_mismatch and
+    number.restated_mismatch)."""
+    from extractors.model import Document
+    from pipeline.record import meta
+    legend = Document("x.pdf", "pdf")
+    legend.text = "根据综合得分，将评价结果分为四个等级:优(得分关90分);恨〈80分冬得分<90分)。"
+    assert meta.grades(legend) == []
+    verdict = Document("x.pdf", "pdf")
+    verdict.text = "经评价，该项目综合得分87分，评价等级为良。"
+    assert [g for g, _, _ in meta.grades(verdict)] == ["良"]

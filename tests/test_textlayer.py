@@ -12,6 +12,7 @@ import pytest
 from extractors import ocr, pdf
 from extractors.errors import NeedsOCR
 from extractors.textlayer import REASON, _is_common_cjk, judge
+from corpus.tounicode import strip_tounicode
 from tests.hostile_files import pdf_bytes
 
 # invented report text (no seed's names or numbers)
@@ -21,24 +22,6 @@ REPORT = ("为加强农村饮水安全工程资金管理，提高财政资金使
           "经综合评价，该项目得分八十七分，评价等级为良。存在的主要问题是部分村组管网维护不及时，"
           "建议进一步健全长效管护机制，落实管护责任和经费。")
 
-
-def _strip_tounicode(data: bytes, pages: list[int] | None = None) -> bytes:
-    """The same PDF with every font's /ToUnicode map removed (the page draws the same glyphs)."""
-    import pypdf
-    from pypdf.generic import NameObject
-    r = pypdf.PdfReader(io.BytesIO(data))
-    w = pypdf.PdfWriter()
-    for i, p in enumerate(r.pages):
-        if pages is None or i in pages:
-            w.add_page(p)
-    for p in w.pages:
-        for f in (p.get("/Resources", {}).get("/Font", {}) or {}).values():
-            f = f.get_object()
-            if "/ToUnicode" in f:
-                del f[NameObject("/ToUnicode")]
-    buf = io.BytesIO()
-    w.write(buf)
-    return buf.getvalue()
 
 
 def test_real_chinese_text_is_readable():
@@ -85,7 +68,7 @@ def test_short_or_english_pages_are_not_judged_garbage():
 def test_pdf_without_tounicode_is_needs_ocr_not_empty(tmp_path):
     """With OCR switched off a garbled PDF says it needs OCR (and why), instead of passing garbage on."""
     f = tmp_path / "garbled.pdf"
-    f.write_bytes(_strip_tounicode(pdf_bytes(REPORT * 3)))
+    f.write_bytes(strip_tounicode(pdf_bytes(REPORT * 3)))
     intact = tmp_path / "intact.pdf"
     intact.write_bytes(pdf_bytes(REPORT * 3))
     assert "绩效评价" in pdf.extract(intact, ocr=False).text
@@ -98,7 +81,7 @@ def test_process_file_never_logs_a_garbled_report_not_a_report(tmp_path, monkeyp
     from pipeline.flow import process_file
     monkeypatch.setattr(ocr, "available", lambda: False)
     f = tmp_path / "garbled.pdf"
-    f.write_bytes(_strip_tounicode(pdf_bytes(REPORT * 3)))
+    f.write_bytes(strip_tounicode(pdf_bytes(REPORT * 3)))
     out = process_file(f)
     assert out["status"] == "needs_ocr", out
 
@@ -112,7 +95,7 @@ def test_seed_page_without_tounicode_is_read_by_ocr(seeds, tmp_path):
         pytest.skip("tesseract with the chi_sim model is not installed (run: make setup-ocr)")
     src = sorted(Path(seeds, "pdf").glob("*.pdf"))[0]
     one = tmp_path / "one.pdf"
-    one.write_bytes(_strip_tounicode(src.read_bytes(), pages=[0]))
+    one.write_bytes(strip_tounicode(src.read_bytes(), pages=[0]))
     doc = pdf.extract(one)
     assert doc.meta["ocr_pages"] == [1]
     assert doc.meta["ocr_reasons"][1].startswith(REASON)

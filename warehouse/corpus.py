@@ -106,40 +106,8 @@ class RenditionBands:
               AND (x.county IS NULL OR y.county IS NULL OR x.county = y.county)
             ORDER BY 1, 2""").fetchall()
 
-    def add_reduced(self, rows) -> None:
-        """(doc_id, reduced text) of the documents to compare, kept in the scratch table (spills)."""
-        self.con.execute("CREATE OR REPLACE TEMP TABLE _rendition_texts (doc_id VARCHAR, red VARCHAR)")
-        batch: list[tuple] = []
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= 500:
-                self._put("_rendition_texts", batch, ["doc_id", "red"])
-                batch = []
-        self._put("_rendition_texts", batch, ["doc_id", "red"])
-
-    def pair_texts(self, pairs: list[tuple[str, str]], batch: int = 200):
-        """(doc_id, doc_id, reduced, reduced) of the given pairs, streamed a few hundred at a time
-        (a reduced text of a document missing from ``add_reduced`` is empty)."""
-        self.con.execute("CREATE OR REPLACE TEMP TABLE _rendition_pairs (a VARCHAR, b VARCHAR)")
-        self._put("_rendition_pairs", pairs, ["a", "b"])
-        cur = self.con.execute("""
-            SELECT p.a, p.b, COALESCE(x.red, ''), COALESCE(y.red, '') FROM _rendition_pairs p
-            LEFT JOIN _rendition_texts x ON x.doc_id = p.a LEFT JOIN _rendition_texts y ON y.doc_id = p.b""")
-        while rows := cur.fetchmany(batch):
-            yield from rows
-
-    def _put(self, table: str, rows: list[tuple], cols: list[str]) -> None:
-        if rows:
-            import pandas as pd
-            self.con.register("_scratch_rows", pd.DataFrame(rows, columns=cols, dtype=object))
-            try:
-                self.con.execute(f"INSERT INTO {table} SELECT {', '.join(cols)} FROM _scratch_rows")
-            finally:
-                self.con.unregister("_scratch_rows")
-
     def __exit__(self, *exc) -> None:
-        for t in ("_rendition_bands", "_rendition_texts", "_rendition_pairs"):
-            self.con.execute(f"DROP TABLE IF EXISTS {t}")
+        self.con.execute("DROP TABLE IF EXISTS _rendition_bands")
         self.con.close()
 
 

@@ -13,7 +13,8 @@ class PassageScratch:
 
         import duckdb
         self._tmp = tempfile.TemporaryDirectory(prefix="jixiao-dup-")
-        self.con = duckdb.connect()
+        # a file of its own (in the temporary folder): tables of an in-memory database cannot spill
+        self.con = duckdb.connect(f"{self._tmp.name}/scratch.duckdb")
         self.con.execute(f"SET temp_directory = '{self._tmp.name}'")
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
         self.con.execute("SET enable_progress_bar = false")

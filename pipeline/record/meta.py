@@ -297,6 +297,8 @@ def grades(doc: Document) -> list[tuple[str, int, int]]:
         tail = doc.text[m.end(1):m.end(1) + 10]
         if re.match(r"[，、/]\s*(良|中|差|优)", tail) or re.search(r"[≥≤><]|分以上|分以下|分（含）|分\(含\)", tail):
             continue              # a legend of the grade bands, not a verdict
+        if re.search(r"分为[一二三四五六两\d]个?(?:等级|档次|档)[^。]{0,4}$", doc.text[max(0, m.start() - 30):m.start(1)]):
+            continue              # "…分为四个等级：优（…）" opens a legend (on a scan its ≥ may be misread)
         out.append((g, m.start(1), m.end(1)))
     return out
 

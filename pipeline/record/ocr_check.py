@@ -174,6 +174,7 @@ def extract(doc: Document, rec: dict) -> None:
                      f"level-1 weights read by OCR add up to {sum(weights):g} / 一级指标分值合计为{sum(weights):g}，"
                      "表格可能未完整或重复识别", it.get("evidence"))
     _percent_sign_misreads(rec, ocr_pages)
+    _fund_table_suspects(rec, ocr_pages)
     _scalar_suspects(doc, rec, cells, ocr_pages)
     _survey_suspects(rec, cells, ocr_pages)
 
@@ -221,6 +222,32 @@ def _percent_sign_misreads(rec: dict, ocr_pages: set) -> None:
             if t.endswith(PERCENT_AS_DIGITS):
                 _suspect(rec, field, field, v, p.get("page"), None,
                          "a % sign may have been read as a digit / 百分号可能被识别为数字", p.get("text"))
+
+
+FUND_COLS = ("allocated_wan", "received_wan", "spent_wan")
+FAR_OFF = 0.5        # parts that miss their 合计 by more than half of it: a misread amount, not a slip
+
+
+def _fund_table_suspects(rec: dict, ocr_pages: set) -> None:
+    """A funding table read by OCR whose parts miss its 合计 row by more than half of it (a lost decimal
+    point, two cells read as one): the recogniser's numbers, so the sum finding waits for a person."""
+    rows = [r for r in rec.get("fund_sources") or [] if isinstance(r, dict) and not r.get("group")
+            and r.get("page") in ocr_pages]
+    totals = [r for r in rows if r.get("kind") == "total"]
+    if len(totals) != 1:
+        return
+    t = totals[0]
+    for kind in ("source", "year"):
+        parts = [r for r in rows if r.get("kind") == kind]
+        for col in FUND_COLS:
+            vals = [_value(str(p.get(col))) if p.get(col) is not None else None for p in parts]
+            tv = t.get(col)
+            if len(parts) < 2 or tv in (None, 0) or any(v is None for v in vals):
+                continue
+            if abs(sum(vals) - float(tv)) > FAR_OFF * abs(float(tv)):
+                _suspect(rec, "fund_sources", col, tv, t.get("page"), None,
+                         f"parts read by OCR add up to {sum(vals):g}, far from the 合计 {float(tv):g} / "
+                         "明细合计与合计行相差悬殊，可能识别有误", t.get("evidence"))
 
 
 def _scalar_suspects(doc: Document, rec: dict, cells: list[dict], ocr_pages: set) -> None:

@@ -30,7 +30,7 @@ def locator(doc: Document, offset: int) -> str | None:
     or ``table 2 row 3 cell 1`` (1-based), from the block that holds the offset."""
     if doc.source_format == "pdf" or not doc.blocks:
         return None
-    k = _block_index(doc, offset)
+    k = doc.block_index(offset)
     if k is None:
         return None
     b = doc.blocks[k]
@@ -43,18 +43,6 @@ def locator(doc: Document, offset: int) -> str | None:
     return f"table {n_table} row {row + 1} cell {cell + 1}"
 
 
-def _block_index(doc: Document, offset: int) -> int | None:
-    lo, hi = 0, len(doc.blocks) - 1
-    while lo <= hi:
-        mid = (lo + hi) // 2
-        b = doc.blocks[mid]
-        if offset < b.start:
-            hi = mid - 1
-        elif offset > b.end:
-            lo = mid + 1
-        else:
-            return mid
-    return None
 
 
 def note(rec: dict, field: str, doc: Document, start: int, end: int) -> None:

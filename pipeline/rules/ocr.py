@@ -21,6 +21,7 @@ DEPENDS: dict[str, tuple[str, ...]] = {
     "grade.band_mismatch": ("total_score",),
     "score.child_sum_mismatch": ("kids",),
     "survey.rate_mismatch": ("survey", "satisfaction_pct"),
+    "funds.sum_mismatch": ("fund_sources",),
     "funds.execution_rate_mismatch": ("allocated_wan", "received_wan", "spent_wan", "execution_rate_pct"),
     "funds.arrival_rate_mismatch": ("allocated_wan", "received_wan", "arrival_rate_pct"),
 }
