@@ -163,12 +163,16 @@ def page_geometry(page, textpage) -> PageGeometry | None:
     text = textpage.get_text_range(0, n) if n else ""
     if len(text) != n:      # characters beyond the BMP come as two UTF-16 units: one by one then
         text = "".join(chr(u) if 0 < (u := raw.FPDFText_GetUnicode(tp, k)) < 0x110000 else "\x00" for k in range(n))
-    cl, cr, cb, ct = (ctypes.c_double() for _ in range(4))
-    refs = tuple(ctypes.byref(v) for v in (cl, cr, cb, ct))
-    get_box, boxes = raw.FPDFText_GetCharBox, geo.boxes
+    # the loose box: the glyph's advance width and the font's ascent/descent, from the PDF's own metrics.
+    # The tight box follows the glyph outline, which for a font the PDF does not embed comes from the
+    # system font pdfium substitutes and its glyph cache: the same page then boxed a quarter point
+    # apart in two processes. Loose boxes are the same everywhere, and cover a character's whole cell.
+    rect = raw.FS_RECTF()
+    ref = ctypes.byref(rect)
+    get_box, boxes = raw.FPDFText_GetLooseCharBox, geo.boxes
     for k in range(n):      # ~5 µs a character: the one per-character call pdfium offers
-        if get_box(tp, k, *refs):
-            boxes.extend((cl.value - left, top - ct.value, cr.value - left, top - cb.value))
+        if get_box(tp, k, ref):
+            boxes.extend((rect.left - left, top - rect.top, rect.right - left, top - rect.bottom))
         else:
             boxes.extend((0.0, 0.0, 0.0, 0.0))
     geo.chars = text

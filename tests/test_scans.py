@@ -218,3 +218,17 @@ def test_a_grade_legend_with_its_comparison_misread_is_no_verdict():
     verdict = Document("x.pdf", "pdf")
     verdict.text = "经评价，该项目综合得分87分，评价等级为良。"
     assert [g for g, _, _ in meta.grades(verdict)] == ["良"]
+
+
+def test_garbled_score_cell_is_not_read_as_the_total(tmp_path):
+    """A recogniser that garbles the score cell of a form ("评价得分 | <junk>3") must not make the junk's
+    stray last digit the total score: a figure read past a cell border has to open its cell. The score
+    the conclusion states is read instead (without the rule, total_score was 3.0)."""
+    from pipeline.flow import process_file
+    src = tmp_path / "r.txt"
+    src.write_text("临溪县2024年度农村道路养护补助资金绩效评价报告\n"
+                   "项目支出绩效评价情况\t评价得分\t六Li和3\t评价等级\t良\n"
+                   "一、项目基本情况\n临溪县交通运输局负责实施农村道路养护补助项目。\n"
+                   "二、评价结论\n经评价，本项目评价得分86.4分，评价等级为良。\n", encoding="utf-8")
+    rec = process_file(str(src))["record"]
+    assert rec["total_score"] == 86.4

@@ -263,9 +263,17 @@ def _cell_at(line: str, pos: int) -> str:
     return line[a:b].strip().removesuffix("分")
 
 
+def _opens_its_cell(text: str, h: find.Hit) -> bool:
+    """A figure read past a cell border ("总分\t88.5") must open its cell: "评价得分\t六Li和3" is a cell
+    the recogniser garbled, whose stray last digit is no score."""
+    cell_start = text.rfind("\t", h.label_start, h.start)
+    return cell_start == -1 or not text[cell_start + 1:h.start].strip()
+
+
 def totals(doc: Document) -> list[find.Hit]:
     """Every place the report states its total score in words."""
-    hits = [_row_score(doc, h) for h in find.labelled(doc, TOTAL_LABEL, "score", gap=16) if 0 < h.value <= 100]
+    hits = [_row_score(doc, h) for h in find.labelled(doc, TOTAL_LABEL, "score", gap=16)
+            if 0 < h.value <= 100 and _opens_its_cell(doc.text, h)]
     # "得分为 X 分" inside a dimension paragraph is not the total: keep hits whose clause names
     # the project/overall or stands in the conclusion
     out = []
