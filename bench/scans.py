@@ -198,6 +198,17 @@ def gold_score(sc, gold: dict | None, stem: str, res: dict) -> dict | None:
 
 # ---------------------------------------------------------------- the run
 
+
+def _counts_only(row: dict) -> dict:
+    """A copy's row as stored in bench/results.json: counts, never the fields' values. The differing
+    values and the gold misses are the seeds' own words and figures; ``-v`` prints them, the committed
+    results must not hold them."""
+    out = {k: v for k, v in row.items() if k not in ("diffs", "alarm_details", "gold")}
+    out["diffs"] = len(row["diffs"])
+    if row.get("gold"):
+        out["gold"] = {"ok": row["gold"]["ok"], "total": row["gold"]["total"]}
+    return out
+
 def run(seeds: list[str] | None, kinds: list[str], old_seeds: list[str], verbose: bool) -> dict:
     srcs = [s for s in sources() if not seeds or s.name[:3] in seeds or s.stem in seeds]
     sc = seedcheck()
@@ -292,7 +303,7 @@ def run(seeds: list[str] | None, kinds: list[str], old_seeds: list[str], verbose
             "wall_s": round(wall_all, 1),
             "office_phone_share": (round(sum(k["fields"] for k in both) / sum(k["of"] for k in both), 4)
                                    if both and sum(k["of"] for k in both) else None),
-            "kinds": per_kind, "docs": per_doc,
+            "kinds": per_kind, "docs": [_counts_only(d) for d in per_doc],
             "notes": ["fields: scalar fields, survey figures, title and level-1 rows (weight, score, rate) the text "
                       "PDF of the same seed gives, compared exactly (numbers ±0.005)",
                       "false_alarms: error/warning rules fired on the copy that the text PDF does not fire",
