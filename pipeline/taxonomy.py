@@ -123,10 +123,16 @@ def assign_categories(texts: list[str]) -> list[str]:
     """Categories for a corpus of problem texts: the known ones by ``categorize``; the rest grouped
     by keyword similarity, each group of two or more named by its most frequent keywords."""
     labels = [categorize(t) for t in texts]
-    others = sorted({_clean(t) for t, lb in zip(texts, labels) if lb == OTHER and _clean(t)})
-    kws = {t: keywords(t) for t in others}
+    named = name_others({_clean(t) for t, lb in zip(texts, labels) if lb == OTHER and _clean(t)})
+    return [named.get(_clean(t), lb) if lb == OTHER else lb for t, lb in zip(texts, labels)]
+
+
+def name_others(others: set[str]) -> dict[str, str]:
+    """Cleaned OTHER texts → ``其他：kw1、kw2`` for those in a group of two or more with similar
+    keywords (greedy, in sorted order: deterministic); a text in no group is left out."""
+    kws = {t: keywords(t) for t in sorted(others)}
     clusters: list[list[str]] = []
-    for t in others:                        # greedy, in sorted order: deterministic
+    for t in kws:
         key = " ".join(kws[t])
         for c in clusters:
             if key and fuzz.token_set_ratio(key, " ".join(kws[c[0]])) >= CLUSTER_SIMILARITY:
@@ -143,18 +149,31 @@ def assign_categories(texts: list[str]) -> list[str]:
         if top:
             for t in c:
                 named[t] = "其他：" + "、".join(top)
-    return [named.get(_clean(t), lb) if lb == OTHER else lb for t, lb in zip(texts, labels)]
+    return named
+
+
+def _replaceable(old: str | None) -> bool:
+    """A category the problems family set is kept; a missing or OTHER one is (re)assigned."""
+    return old is None or old == OTHER or old.startswith("其他：")
 
 
 def refresh_categories(db) -> int:
     """Fill ``problems.category`` where missing and re-cluster the uncategorised ones across the
-    corpus (``db``: the Warehouse); returns the number of rows changed."""
-    rows = store.problem_rows(db)
-    if not rows:
-        return 0
-    new = assign_categories([r[2] or "" for r in rows])
-    # a category the problems family already set is kept; missing and OTHER ones are (re)assigned
-    changes = [[lb, d, s] for (d, s, _, old), lb in zip(rows, new)
-               if (old is None or old == OTHER or old.startswith("其他：")) and old != lb]
-    store.set_problem_categories(db, changes)
-    return len(changes)
+    corpus (``db``: the Warehouse); returns the number of rows changed. The rows are streamed and
+    the changes written in batches: only the OTHER texts (to cluster them) are held, so memory
+    grows with the corpus's unknown kinds of problem, not with its problems."""
+    others: dict[str, list[tuple]] = {}         # cleaned OTHER text → its (doc_id, seq, old) rows
+    with store.CategoryChanges(db) as out:
+        for d, s, text, old in store.iter_problem_rows(db):
+            lb = categorize(text or "")
+            if lb == OTHER and _clean(text):
+                others.setdefault(_clean(text), []).append((d, s, old))
+            elif _replaceable(old) and old != lb:
+                out.add(lb, d, s)
+        named = name_others(set(others))
+        for t, rows in others.items():
+            lb = named.get(t, OTHER)
+            for d, s, old in rows:
+                if _replaceable(old) and old != lb:
+                    out.add(lb, d, s)
+        return out.count

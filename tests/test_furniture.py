@@ -171,3 +171,22 @@ def test_a_single_labelled_prose_line_still_joins_its_paragraph():
             "成并通过验收。\n")
     doc = text_to_document(text, "p.txt")
     assert len(doc.blocks) == 1
+
+
+@pytest.mark.parametrize("letterhead", ["HUAYUAN (JIANGXI) CERTIFIED PUBLIC ACCOUNTANTS",
+                                        "MINGDA CONSULTING CO.,LTD."])
+def test_a_latin_letterhead_run_into_the_title_line_is_not_the_title(letterhead):
+    """OCR reads a firm's English letterhead and the title's first line as one line; the title is
+    the Chinese words after it, its provenance starting where they start."""
+    text = (f"{letterhead} 2023年安远县农村饮水安全巩固提升\n工程项目绩效评价报告\n"
+            "安远县财政局：\n受托对该项目开展绩效评价，资金200万元，实际支出190万元。\n")
+    doc = text_to_document(text, "l.txt")
+    rec = build_record(doc)
+    assert rec["title"] == "2023年安远县农村饮水安全巩固提升工程项目绩效评价报告"
+    start = rec["provenance"]["title"]["start"]
+    assert doc.text[start:start + 5] == "2023年"
+
+
+def test_a_short_latin_word_opening_a_title_stays_in_it():
+    doc = text_to_document("PPP项目绩效评价报告\n一、项目基本情况\n本项目资金80万元。\n", "p.txt")
+    assert build_record(doc)["title"] == "PPP项目绩效评价报告"

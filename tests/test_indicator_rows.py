@@ -33,3 +33,12 @@ def test_a_total_row_after_blank_merged_cells_is_skipped():
 def test_a_survey_with_options_but_no_counts_leaves_respondents_unknown():
     rec = build_record(text_to_document("某镇污水管网项目绩效评价报告\n群众满意度为91.5%。\n", "s.txt"))
     assert rec["survey_respondents"] is None and rec["satisfaction_pct"] == 91.5
+
+
+def test_the_header_repeated_on_a_continuation_page_and_misread_is_not_an_indicator():
+    """A table joined across a page break keeps the second page's header when OCR read it
+    differently ("“级指标" for "二级指标"); it is a header, not indicators named 一级指标."""
+    names = _names([["产出", "产出数量", "维修渠道长度", "20", "18"],
+                    ["一级指标", "“级指标", "一级指标", "分值", "得分"],
+                    ["效益", "社会效益", "通行条件改善", "10", "9"]])
+    assert names.count("一级指标") == 0 and "通行条件改善" in names and "维修渠道长度" in names

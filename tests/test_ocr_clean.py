@@ -122,3 +122,70 @@ def test_debug_dir_receives_the_page_as_the_recogniser_saw_it(tmp_path, monkeypa
     ocr._debug_save(Image.fromarray(_full_page()), 7)
     saved = Image.open(tmp_path / "ocr_pages" / "page-007.png")
     assert saved.size == (1700, 2200)
+
+
+def _words(text: str, conf: float) -> list:
+    return [ocr.Word(text, 0, 0, 10, 10, conf, (1, 1, 1))] if text else []
+
+
+def _second_reader(monkeypatch, readings: dict[str, tuple[str, float]]):
+    """The second recogniser stubbed: each crop is a 1×1 array holding the index of its cell."""
+    from extractors import ocr_rapid
+    monkeypatch.setattr(ocr_rapid, "available", lambda: True)
+    monkeypatch.setattr(ocr_rapid, "read_lines", lambda crop: readings.get(int(crop[0, 0]), ("", 0.0)))
+
+
+def test_a_weak_name_cell_takes_the_second_readers_reading_only_when_it_is_more_words(monkeypatch):
+    """A misread indicator name (mostly no dictionary words) gives way to the second reader's
+    confident reading; a right first reading, a shorter second one, an unsure one, or a cell
+    tesseract read confidently keep what tesseract read."""
+    texts = ["有部门卫!故桂关性", "工作活动相关性", "工作规范程但", "管鹉制作健全性", "资金使用规范性",
+             "一级指标", "二级指标"]
+    confs = [24, 76, 82, 34, 96, 64, 70]
+    readings = {0: ("部门职责相关性", 0.95), 1: ("汇作活动相关性", 0.86), 2: ("作规范程度", 0.9),
+                3: ("管理制度健全性", 0.6), 4: ("资金使用规范", 0.99), 5: ("三级指标", 0.98), 6: ("一级指标", 0.9)}
+    _second_reader(monkeypatch, readings)
+    crops = [np.full((1, 1), k) for k in range(len(texts))]
+    got = list(texts)
+    ocr._reread_weak_names(got, [_words(t, c) for t, c in zip(texts, confs)], crops)
+    # as many words either way: only a very sure second reading (0.98, not 0.9) is taken
+    assert got == ["部门职责相关性", "工作活动相关性", "工作规范程但", "管鹉制作健全性", "资金使用规范性",
+                   "三级指标", "二级指标"]
+
+
+def test_a_blurred_score_read_as_a_scrap_takes_a_confident_number_from_the_second_reader(monkeypatch):
+    """Score column: "心心" (weak) for a blurred "10" becomes 10; a scrap the second reader reads
+    unsure, a scrap outside a number column, and a confidently read word stay as they are."""
+    from extractors.ocr_tables import Grid
+    rows = [("名称", "得分"), ("甲指标", "8"), ("乙指标", "心心"), ("丙指标", "震"), ("丁指标", "6.5"), ("戊指标", "优"),
+            ("己指标", "4"), ("庚指标", "9.5"), ("辛指标", "3")]
+    grid = Grid(ys=list(range(len(rows) + 1)), xs=[0, 1, 2],
+                cells=[(r, c, 1, 1) for r in range(len(rows)) for c in range(2)])
+    texts = [t for row in rows for t in row]
+    confs = {5: 45, 7: 10, 11: 95, 4: 30}       # 心心 weak, 震 weak, 优 confident, 丙指标 weak (a name)
+    _second_reader(monkeypatch, {5: ("10", 0.99), 7: ("1", 0.4), 11: ("9", 0.99), 4: ("7", 0.99)})
+    crops = [np.full((1, 1), k) for k in range(len(texts))]
+    got = list(texts)
+    ocr._reread_number_scraps(grid, got, [_words(t, confs.get(k, 90)) for k, t in enumerate(texts)], crops)
+    assert got[5] == "10"
+    assert [got[k] for k in (4, 7, 11)] == ["乙指标", "震", "优"]
+
+
+def _cjk_crop(lines: list[str]) -> np.ndarray:
+    """A table cell as a scan gives it: Chinese lines in Noto Sans CJK (installed by make test's
+    setup-bench) on white."""
+    import subprocess
+
+    from PIL import ImageFont
+    path = subprocess.run(["fc-match", "-f", "%{file}", "Noto Sans CJK SC"], capture_output=True, text=True).stdout
+    font = ImageFont.truetype(path, 30)
+    img = Image.new("L", (40 + 32 * max(len(t) for t in lines), 24 + 44 * len(lines)), 255)
+    for i, t in enumerate(lines):
+        ImageDraw.Draw(img).text((20, 12 + 44 * i), t, fill=0, font=font)
+    return np.asarray(img)
+
+
+def test_second_recogniser_reads_a_name_cell_wrapped_over_two_lines_in_order():
+    from extractors import ocr_rapid
+    text, score = ocr_rapid.read_lines(_cjk_crop(["退耕还林补助资金", "发放及时性"]))
+    assert text == "退耕还林补助资金发放及时性" and score > 0.8

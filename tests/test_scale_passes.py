@@ -110,3 +110,23 @@ def test_category_changes_are_written_in_one_statement(tmp_path):
         [("a", 1, None), ("a", 2, "甲"), ("b", 1, "乙")]
     assert taxonomy.refresh_categories(wh) >= 0
     wh.close()
+
+
+def test_candidate_pairs_read_in_many_slices_equal_one_slice(loaded):
+    """The copied-passage search runs slice by slice of reports (so its hash tables stay the size of
+    a slice at 10⁵ reports); slices of a few passages give exactly the pairs one slice gives."""
+    from pipeline.rules.corpus import DuplicatePassage
+    wh, _ = loaded
+    rule = DuplicatePassage()
+    prim = corpus.corpus_records(wh, RECORD_FIELDS)
+
+    def pairs(part_items: int) -> list[tuple]:
+        from warehouse.scratch import PassageScratch
+        with PassageScratch() as db:
+            rule._load(db, prim, lambda ids: corpus.texts_among(wh, ids))
+            assert len(db._slices(part_items)) >= (2 if part_items < 100 else 1)
+            return sorted(db.candidate_texts(64, rule.min_shared, part_items=part_items))
+
+    whole = pairs(10 ** 9)
+    assert whole, "the generator plants copied sentences: some pairs must be candidates"
+    assert pairs(7) == whole

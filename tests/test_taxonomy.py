@@ -52,3 +52,24 @@ def test_refresh_fills_missing_categories_and_keeps_ones_already_set(tmp_path):
     assert refresh_categories(con) == 2
     got = dict(((d, s), c) for d, s, c in con.execute("SELECT doc_id, seq, category FROM problems").fetchall())
     assert got == {("a", 1): "预算执行率偏低/资金使用进度慢", ("a", 2): "自定义类", ("b", 1): "档案/资料管理不规范"}
+
+
+def test_streamed_refresh_written_in_batches_equals_the_whole_corpus_assignment(monkeypatch):
+    """refresh_categories streams the rows and writes its changes in batches (so it holds only the
+    unknown kinds of problem at 10⁵ reports); with batches of two it stores exactly what
+    assign_categories gives on all the texts at once, recurring unknown kinds clustered."""
+    import duckdb
+
+    from warehouse import corpus
+    monkeypatch.setattr(corpus.CategoryChanges, "FLUSH", 2)
+    texts = [t for t, _ in CASES if t] + [f"信息平台数据对接不畅，{k}个站点的数据需人工重复录入" for k in (3, 5, 9)] + \
+        [f"服务机构人员变动频繁，全年更换服务人员{k}名" for k in (2, 4)]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE problems (doc_id VARCHAR, seq INTEGER, text VARCHAR, category VARCHAR, page INTEGER)")
+    con.executemany("INSERT INTO problems VALUES (?, ?, ?, NULL, NULL)",
+                    [[f"r{i // 3}", i % 3, t] for i, t in enumerate(texts)])
+    assert refresh_categories(con) == len(texts)
+    got = {(d, s): c for d, s, c in con.execute("SELECT doc_id, seq, category FROM problems").fetchall()}
+    want = {(f"r{i // 3}", i % 3): lb for i, lb in enumerate(assign_categories(texts))}
+    assert got == want
+    assert sum(lb.startswith("其他：") for lb in got.values()) == 5

@@ -166,19 +166,62 @@ def problem_rows(db) -> list[tuple]:
     return _con(db).execute("SELECT doc_id, seq, text, category FROM problems ORDER BY doc_id, seq").fetchall()
 
 
+def iter_problem_rows(db, batch: int = 5000) -> Iterator[tuple]:
+    """(doc_id, seq, text, category) of every problem, streamed in table order on a cursor of its
+    own (the warehouse's connection stays free for ``CategoryChanges``)."""
+    cur = _con(db).cursor()
+    try:
+        cur.execute("SELECT doc_id, seq, text, category FROM problems")
+        while rows := cur.fetchmany(batch):
+            yield from rows
+    finally:
+        cur.close()
+
+
 def set_problem_categories(db, changes: list[list]) -> None:
     """Rows of [category, doc_id, seq]: one transaction."""
-    con = _con(db)
-    if not changes:
-        return
+    with CategoryChanges(db) as out:
+        for lb, d, s in changes:
+            out.add(lb, d, s)
 
-    def work():
-        con.execute("CREATE OR REPLACE TEMP TABLE _category_changes (category VARCHAR, doc_id VARCHAR, seq INTEGER)")
-        _insert_frame(con, "_category_changes", ["category", "doc_id", "seq"], changes)
-        con.execute("UPDATE problems SET category = c.category FROM _category_changes c "
-                    "WHERE problems.doc_id = c.doc_id AND problems.seq = c.seq")
-        con.execute("DROP TABLE _category_changes")
-    _transaction(con, work)
+
+class CategoryChanges:
+    """New categories gathered in a TEMP table in batches (spilling past the memory budget), then
+    applied to ``problems`` in one UPDATE, in one transaction, when the block ends without error.
+
+        with CategoryChanges(wh) as out: out.add(category, doc_id, seq); ...; n = out.count"""
+
+    FLUSH = 50_000
+
+    def __init__(self, db):
+        self.con = _con(db)
+        self.count = 0
+        self._rows: list[list] = []
+
+    def __enter__(self) -> "CategoryChanges":
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _category_changes (category VARCHAR, doc_id VARCHAR, seq INTEGER)")
+        return self
+
+    def add(self, category: str, doc_id: str, seq: int) -> None:
+        self._rows.append([category, doc_id, seq])
+        self.count += 1
+        if len(self._rows) >= self.FLUSH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._rows:
+            _insert_frame(self.con, "_category_changes", ["category", "doc_id", "seq"], self._rows)
+            self._rows = []
+
+    def __exit__(self, exc_type, *exc) -> None:
+        try:
+            if exc_type is None and self.count:
+                self._flush()
+                _transaction(self.con, lambda: self.con.execute(
+                    "UPDATE problems SET category = c.category FROM _category_changes c "
+                    "WHERE problems.doc_id = c.doc_id AND problems.seq = c.seq"))
+        finally:
+            self.con.execute("DROP TABLE IF EXISTS _category_changes")
 
 
 def corpus_records(db, fields: tuple[str, ...] | None = None) -> list[dict]:

@@ -119,6 +119,15 @@ def _rows_header(g: list[list[str]]) -> tuple[int, dict[int, str]] | None:
     return None
 
 
+def _repeats_header(row: list[str]) -> bool:
+    """A row that is itself a header (a weight or score label and a name or level label, and no
+    figure): the header repeated on a continuation page, which the page join keeps when OCR read it
+    differently from the first page's ("“级指标" for "二级指标")."""
+    roles = set(_roles([row]).values())
+    return bool(roles & {"weight", "score"}) and bool(roles & {"l1", "l2", "l3", "name"}) \
+        and not any(_num(c) is not None for c in row)
+
+
 def _level_columns(roles: dict[int, str]) -> list[int]:
     """The name columns, level 1 first (a table without level columns: its one name column)."""
     cols = sorted((j for j, r in roles.items() if r in ("l1", "l2", "l3")), key=lambda j: roles[j])
@@ -219,6 +228,8 @@ def rows_table(b: Block) -> list[dict] | None:
     for row in g[nh:]:
         if not any(c.strip() for c in row):
             continue
+        if _repeats_header(row):
+            continue              # the header again, on the next page, not word for word (a scan)
         row = _realigned(row, hwidth, col)
         names = [_clean_name(row[j] if j < len(row) else "") for j in level_cols]
         if TOTAL_ROW.match(next((n for n, _ in names if n), "")):

@@ -54,7 +54,8 @@ def _title(doc: Document) -> tuple[str | None, int, int]:
             continue
         if len(t) > 200:          # a title is short; a long block ends the title area
             break
-        lines.append((t, b.start, b.end))
+        lead = _latin_letterhead(t)
+        lines.append((t[lead:], b.start + (len(b.text) - len(b.text.lstrip()) + lead if lead else 0), b.end))
         if re.search(r"(报告|结论表|评价表)$", t) or len(lines) >= 5:
             break
     for k, (t, _, _) in enumerate(lines):
@@ -67,6 +68,20 @@ def _title(doc: Document) -> tuple[str | None, int, int]:
             if len(title) <= 120:
                 return title, lines[first][1], lines[k][2]
     return None, 0, 0
+
+
+# a firm's letterhead in Latin letters ("… CERTIFIED PUBLIC ACCOUNTANTS") that OCR ran into the title's
+# first line: two or more Latin words, no CJK, before the Chinese words
+LATIN_LEAD = re.compile(r"[A-Za-z][\w().,&'\-]*(?:\s+[A-Za-z(][\w().,&'\-]*)+\s+(?=[\u4e00-\u9fff\d])", re.ASCII)
+
+
+def _latin_letterhead(line: str) -> int:
+    """Length of a Latin letterhead run opening ``line`` before its Chinese words (0 if none): a
+    Chinese title never opens with two English words (a short "PPP项目" is kept)."""
+    m = LATIN_LEAD.match(line)
+    if not m or sum(c.isalpha() for c in m.group(0)) < 10:
+        return 0
+    return m.end()
 
 
 TITLE_PHRASE = re.compile(r"([\u4e00-\u9fff“”（）]{6,60}?(?:资金|经费|项目|补助|专项))(?:的)?(?:整体)?(?:支出)?(?:绩效评价|绩效自评)")
