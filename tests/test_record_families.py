@@ -105,6 +105,16 @@ def test_problems_and_recommendations_in_any_numbering():
     assert all(p["category"] for p in rec["problems"])
 
 
+def test_the_problems_chapter_wins_over_a_review_subsection_that_also_names_problems():
+    """A review of the self-evaluation has its own "（三）发现问题" with two lines (an OCR line
+    break makes two paragraphs of one sentence); the report's problems are the chapter's items."""
+    rec = record("五、自评抽查复核情况\n（一）复核结论\n自评报告基本反映了项目实施情况。\n（二）发现问题及原因分析\n"
+                 "经复核，部分绩效指标设置过于简单，与预\n算安排的资金量不相匹配；\n自评报告对满意度未作量化评价。\n"
+                 "六、存在的问题\n（一）公示制度执行不到位\n部分村未按时公示补贴名单。\n（二）资金拨付滞后\n"
+                 "第二批资金拨付晚于计划两个月。\n七、建议\n（一）严格执行公示制度\n（二）加快资金拨付\n")
+    assert [p["text"][:6] for p in rec["problems"]] == ["公示制度执行", "资金拨付滞后"]
+
+
 def test_targets_with_direction_and_status():
     rec = record("绩效指标\t指标值\t实际完成值\t完成情况\n培训人数\t≥1,200人\t1,085人\t已完成\n投诉率\t≤5%\t3%\t已完成\n")
     t = {x["name"]: (x["direction"], x["target_value"], x["actual_value"], x["status"]) for x in rec["targets"]}

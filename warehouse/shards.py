@@ -114,16 +114,20 @@ class Loaded:
 
 def load_shards(wh: Warehouse, folder: str | Path) -> Loaded:
     """Store every shard under ``folder`` not yet in ``loaded_shards``, one transaction each."""
+    from .corpus import memory_budget
     out = Loaded()
     done = {r[0] for r in wh.con.execute("SELECT shard_id FROM loaded_shards").fetchall()}
-    for d in shard_folders(folder):
-        if d.name in done:
-            out.skipped += 1
-            continue
-        reports, files = _load_one(wh, d)
-        out.shards += 1
-        out.reports += reports
-        out.files += files
+    # DuckDB's cache held to the passes' budget: by default it keeps every page it wrote (2.3 GB
+    # after 10⁵ synthetic reports); held, it writes them out to the warehouse file instead
+    with memory_budget(wh):
+        for d in shard_folders(folder):
+            if d.name in done:
+                out.skipped += 1
+                continue
+            reports, files = _load_one(wh, d)
+            out.shards += 1
+            out.reports += reports
+            out.files += files
     return out
 
 

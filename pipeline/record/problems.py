@@ -53,8 +53,10 @@ def _section(doc: Document, head_pat: re.Pattern, stop_pat: re.Pattern) -> list[
         if _items(body):
             # prefer a heading about this alone ("存在的问题") over a combined one ("经验、问题和建议"),
             # and a body section over a short form cell
+            # and then a chapter over a sub-section ("七、存在的问题" over "（三）发现问题" inside a
+            # review of the self-evaluation)
             rank = (combined or bool(OTHER_HEAD.search(b.text) and head_pat is PROBLEM_HEAD and "问题" not in b.text[-4:]),
-                    level == 99)
+                    level == 99, level)
             if best is None or rank < best[0]:
                 best = (rank, body)
     return best[1] if best else None
