@@ -462,7 +462,7 @@ SURE_SECOND_SCORE = 0.95      # as many dictionary words as tesseract's weak rea
 def _reread_weak_names(texts: list[str], cell_words: list[list[Word]], crops: list) -> None:
     """Short Chinese cells (indicator names, labels) that tesseract read with low confidence, read
     again by the second recogniser with its own text detection. On a rough phone copy tesseract
-    makes "有部门卫!故桂关性" of a name the second reader reads as "部门职责相关性". Its reading
+    makes "资釜到泣率" of a name the second reader reads as "资金到位率". Its reading
     replaces the cell's only when it is confident and more of it is dictionary words (jieba: a
     misreading is mostly no word), and it is not shorter unless tesseract's was mostly no words
     (a detection that lost the first character is no better); or, as many words and characters,
@@ -491,7 +491,7 @@ SCRAP_CONF = 0.60       # below this, a short non-number in a column of numbers 
 
 def _reread_number_scraps(grid: Grid, texts: list[str], cell_words: list[list[Word]], crops: list) -> None:
     """A cell of a number column that tesseract read weakly as a scrap of one to three non-digit
-    characters ("心心", "震" for a blurred "10" on a phone copy; the digits pass found nothing):
+    characters ("卫卫", "鬲" for a blurred "10" on a phone copy; the digits pass found nothing):
     read by the second recogniser, and its reading taken only when it is a number read with high
     confidence. The cell keeps its low confidence, so a finding resting on it stays an info."""
     from . import ocr_rapid

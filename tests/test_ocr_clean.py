@@ -139,36 +139,36 @@ def test_a_weak_name_cell_takes_the_second_readers_reading_only_when_it_is_more_
     """A misread indicator name (mostly no dictionary words) gives way to the second reader's
     confident reading; a right first reading, a shorter second one, an unsure one, or a cell
     tesseract read confidently keep what tesseract read."""
-    texts = ["有部门卫!故桂关性", "工作活动相关性", "工作规范程但", "管鹉制作健全性", "资金使用规范性",
+    texts = ["资釜到泣率", "政府采购规范性", "合同管理规范程但", "监膂机制健全性", "绩效监控到位率",
              "一级指标", "二级指标"]
     confs = [24, 76, 82, 34, 96, 64, 70]
-    readings = {0: ("部门职责相关性", 0.95), 1: ("汇作活动相关性", 0.86), 2: ("作规范程度", 0.9),
-                3: ("管理制度健全性", 0.6), 4: ("资金使用规范", 0.99), 5: ("三级指标", 0.98), 6: ("一级指标", 0.9)}
+    readings = {0: ("资金到位率", 0.95), 1: ("攻府采购规范性", 0.86), 2: ("同管理规范程度", 0.9),
+                3: ("监督机制健全性", 0.6), 4: ("绩效监控到位", 0.99), 5: ("三级指标", 0.98), 6: ("一级指标", 0.9)}
     _second_reader(monkeypatch, readings)
     crops = [np.full((1, 1), k) for k in range(len(texts))]
     got = list(texts)
     ocr._reread_weak_names(got, [_words(t, c) for t, c in zip(texts, confs)], crops)
     # as many words either way: only a very sure second reading (0.98, not 0.9) is taken
-    assert got == ["部门职责相关性", "工作活动相关性", "工作规范程但", "管鹉制作健全性", "资金使用规范性",
+    assert got == ["资金到位率", "政府采购规范性", "合同管理规范程但", "监膂机制健全性", "绩效监控到位率",
                    "三级指标", "二级指标"]
 
 
 def test_a_blurred_score_read_as_a_scrap_takes_a_confident_number_from_the_second_reader(monkeypatch):
-    """Score column: "心心" (weak) for a blurred "10" becomes 10; a scrap the second reader reads
+    """Score column: "卫卫" (weak) for a blurred "10" becomes 10; a scrap the second reader reads
     unsure, a scrap outside a number column, and a confidently read word stay as they are."""
     from extractors.ocr_tables import Grid
-    rows = [("名称", "得分"), ("甲指标", "8"), ("乙指标", "心心"), ("丙指标", "震"), ("丁指标", "6.5"), ("戊指标", "优"),
+    rows = [("名称", "得分"), ("甲指标", "8"), ("乙指标", "卫卫"), ("丙指标", "鬲"), ("丁指标", "6.5"), ("戊指标", "优"),
             ("己指标", "4"), ("庚指标", "9.5"), ("辛指标", "3")]
     grid = Grid(ys=list(range(len(rows) + 1)), xs=[0, 1, 2],
                 cells=[(r, c, 1, 1) for r in range(len(rows)) for c in range(2)])
     texts = [t for row in rows for t in row]
-    confs = {5: 45, 7: 10, 11: 95, 4: 30}       # 心心 weak, 震 weak, 优 confident, 丙指标 weak (a name)
+    confs = {5: 45, 7: 10, 11: 95, 4: 30}       # 卫卫 weak, 鬲 weak, 优 confident, 丙指标 weak (a name)
     _second_reader(monkeypatch, {5: ("10", 0.99), 7: ("1", 0.4), 11: ("9", 0.99), 4: ("7", 0.99)})
     crops = [np.full((1, 1), k) for k in range(len(texts))]
     got = list(texts)
     ocr._reread_number_scraps(grid, got, [_words(t, confs.get(k, 90)) for k, t in enumerate(texts)], crops)
     assert got[5] == "10"
-    assert [got[k] for k in (4, 7, 11)] == ["乙指标", "震", "优"]
+    assert [got[k] for k in (4, 7, 11)] == ["乙指标", "鬲", "优"]
 
 
 def _cjk_crop(lines: list[str]) -> np.ndarray:
