@@ -354,7 +354,7 @@ def _table_block(gray: np.ndarray, grid: Grid, page_no: int) -> tuple[Block, lis
             _reread_blank_cells(cells_text, cell_words, crops)
             _reread_weak_numbers(cells_text, cell_words, tight, alts)
             _reread_weak_names(cells_text, cell_words, tight)
-            _reread_number_scraps(grid, cells_text, cell_words, tight)
+            _reread_number_scraps(grid, cells_text, cell_words, tight, alts)
         words = [w for ws in cell_words for w in ws]
     else:
         cell_words, alts = [[] for _ in grid.cells], {}
@@ -487,13 +487,16 @@ def _reread_weak_names(texts: list[str], cell_words: list[list[Word]], crops: li
 
 
 SCRAP_CONF = 0.60       # below this, a short non-number in a column of numbers is a blurred figure
+SCRAP_SECOND_SCORE = 0.90
 
 
-def _reread_number_scraps(grid: Grid, texts: list[str], cell_words: list[list[Word]], crops: list) -> None:
+def _reread_number_scraps(grid: Grid, texts: list[str], cell_words: list[list[Word]], crops: list,
+                          alts: dict[int, set[str]]) -> None:
     """A cell of a number column that tesseract read weakly as a scrap of one to three non-digit
     characters ("卫卫", "鬲" for a blurred "10" on a phone copy; the digits pass found nothing):
     read by the second recogniser, and its reading taken only when it is a number read with high
-    confidence. The cell keeps its low confidence, so a finding resting on it stays an info."""
+    confidence; tesseract's reading stays among the cell's alternatives (``ocr_cells``), as evidence.
+    The cell keeps its low confidence, so a finding resting on it stays an info."""
     from . import ocr_rapid
     numeric = _numeric_columns(grid, texts)
     scraps = [k for k, (r, c, rs, cs) in enumerate(grid.cells)
@@ -504,7 +507,8 @@ def _reread_number_scraps(grid: Grid, texts: list[str], cell_words: list[list[Wo
     for k in scraps:
         got, score = ocr_rapid.read_lines(crops[k])
         got = normalize(got).replace(" ", "")
-        if score >= 0.9 and NUMBER_READING.match(got):
+        if score >= SCRAP_SECOND_SCORE and NUMBER_READING.match(got):
+            alts.setdefault(k, set()).add(texts[k])
             texts[k] = got
 
 

@@ -29,22 +29,11 @@ def _engine():
         from rapidocr_onnxruntime import RapidOCR
     except ImportError:       # optional at run time: tesseract alone still reads the page
         return None
-    # one thread per process: pages already run one per core (more threads cost CPU for little time)
-    return RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1, print_verbose=False)
-
-
-@lru_cache(maxsize=1)
-def _cell_engine():
-    """The engine for a table cell's crop with text detection: the crop at its own size (the
-    default scales every image up to 736 px on its shorter side, 5–10× the work on a cell)."""
-    if _engine() is None:
-        return None
-    from rapidocr_onnxruntime import RapidOCR
+    # one thread per process: pages already run one per core (more threads cost CPU for little time).
+    # Text detection (read_lines) at the cell crop's own size, up to 960 px: the default scales every
+    # image up to 736 px on its shorter side, 5–10× the work on a cell and worse readings
     return RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1, print_verbose=False,
-                    det_limit_type="max", det_limit_side_len=CELL_DET_SIDE)
-
-
-CELL_DET_SIDE = int(os.environ.get("JIXIAO_OCR_CELL_DET_SIDE", "960"))
+                    det_limit_type="max", det_limit_side_len=960)
 
 
 def available() -> bool:
@@ -54,8 +43,8 @@ def available() -> bool:
 def read_lines(crop: np.ndarray | None) -> tuple[str, float]:
     """(text, lowest line score 0..1) of a grey crop that may hold several lines: text detection,
     then recognition, lines joined top to bottom (a name cell wrapped over two lines reads whole;
-    ~0.2–0.5 s CPU a cell, so it is kept for the few weak ones)."""
-    eng = _cell_engine()
+    ~35 ms of CPU a cell)."""
+    eng = _engine()
     if eng is None or crop is None or crop.size == 0 or min(crop.shape[:2]) < 8:
         return "", 0.0
     img = np.pad(crop, ((8, 8), (8, 8)), constant_values=255)

@@ -262,17 +262,21 @@ def test_a_sheet_with_the_old_english_headers_still_imports(mixed, tmp_path, cap
     con.close()
 
 
-def test_the_new_sheet_round_trips_marks_and_stores_english_severities(mixed, tmp_path, capsys):
-    out = tmp_path / "a.xlsx"
-    assert run(capsys, "--db", mixed, "--format", "xlsx", "--out", out)[0] == 0
-    wb = openpyxl.load_workbook(out)
+def mark_and_import(capsys, db, xlsx: Path, rule_id: str, mark: str, comment: str) -> None:
+    """What a reviewer does: export the sheet, mark the row of ``rule_id`` with a comment, import it."""
+    assert run(capsys, "--db", db, "--format", "xlsx", "--out", xlsx)[0] == 0
+    wb = openpyxl.load_workbook(xlsx)
     ws = wb[audit.SHEET_LIST]
     head = [c.value for c in ws[1]]
-    n = rows_by_rule(ws, head)["score.total_mismatch"]
-    ws.cell(row=n, column=head.index(audit.MARK) + 1, value="✗")
-    ws.cell(row=n, column=head.index(audit.COMMENT) + 1, value="表内合计无误")
-    wb.save(out)
-    assert run(capsys, "--db", mixed, "--import", out)[0] == 0
+    n = rows_by_rule(ws, head)[rule_id]
+    ws.cell(row=n, column=head.index(audit.MARK) + 1, value=mark)
+    ws.cell(row=n, column=head.index(audit.COMMENT) + 1, value=comment)
+    wb.save(xlsx)
+    assert run(capsys, "--db", db, "--import", xlsx)[0] == 0
+
+
+def test_the_new_sheet_round_trips_marks_and_stores_english_severities(mixed, tmp_path, capsys):
+    mark_and_import(capsys, mixed, tmp_path / "a.xlsx", "score.total_mismatch", "✗", "表内合计无误")
     con = duckdb.connect(str(mixed), read_only=True)
     assert con.execute("SELECT mark, comment, severity, rule_id FROM reviews").fetchall() == \
            [("✗", "表内合计无误", "error", "score.total_mismatch")]
@@ -306,16 +310,7 @@ def test_a_review_carries_to_a_re_rendered_copy_of_the_same_report(tmp_path, cap
     src.mkdir()
     (src / "report.txt").write_text(REPORT, encoding="utf-8")
     ingest(src, db, capsys)
-    xlsx = tmp_path / "a.xlsx"
-    assert run(capsys, "--db", db, "--format", "xlsx", "--out", xlsx)[0] == 0
-    wb = openpyxl.load_workbook(xlsx)
-    ws = wb[audit.SHEET_LIST]
-    head = [c.value for c in ws[1]]
-    n = rows_by_rule(ws, head)["grade.band_mismatch"]
-    ws.cell(row=n, column=head.index(audit.MARK) + 1, value="✓")
-    ws.cell(row=n, column=head.index(audit.COMMENT) + 1, value="84.5分应为良")
-    wb.save(xlsx)
-    assert run(capsys, "--db", db, "--import", xlsx)[0] == 0
+    mark_and_import(capsys, db, tmp_path / "a.xlsx", "grade.band_mismatch", "✓", "84.5分应为良")
     if before_010:      # as a review imported before migration 010 holds it: no group columns
         con = duckdb.connect(str(db))
         con.execute("UPDATE reviews SET group_id = NULL, group_key = NULL")

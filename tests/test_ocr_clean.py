@@ -165,9 +165,9 @@ def test_a_blurred_score_read_as_a_scrap_takes_a_confident_number_from_the_secon
     confs = {5: 45, 7: 10, 11: 95, 4: 30}       # 卫卫 weak, 鬲 weak, 优 confident, 丙指标 weak (a name)
     _second_reader(monkeypatch, {5: ("10", 0.99), 7: ("1", 0.4), 11: ("9", 0.99), 4: ("7", 0.99)})
     crops = [np.full((1, 1), k) for k in range(len(texts))]
-    got = list(texts)
-    ocr._reread_number_scraps(grid, got, [_words(t, confs.get(k, 90)) for k, t in enumerate(texts)], crops)
-    assert got[5] == "10"
+    got, alts = list(texts), {}
+    ocr._reread_number_scraps(grid, got, [_words(t, confs.get(k, 90)) for k, t in enumerate(texts)], crops, alts)
+    assert got[5] == "10" and alts == {5: {"卫卫"}}       # tesseract's reading kept as evidence
     assert [got[k] for k in (4, 7, 11)] == ["乙指标", "鬲", "优"]
 
 

@@ -58,14 +58,15 @@ class PassageScratch:
         con.execute("CREATE OR REPLACE TABLE kept AS SELECT s.h, s.item, s.ri FROM samples s SEMI JOIN keep k ON s.h = k.h")
         con.execute("DROP TABLE keep")
         con.execute("CREATE OR REPLACE TABLE pairs (a BIGINT, b BIGINT, ra INTEGER, rb INTEGER)")
-        for lo, hi in self._slices(part_items):
+        slices = self._slices(part_items)
+        for lo, hi in slices:
             con.execute("""INSERT INTO pairs
                 SELECT a.item, b.item, any_value(a.ri), any_value(b.ri)
                 FROM (SELECT * FROM kept WHERE ri >= ? AND ri < ?) a JOIN kept b
                   ON a.h = b.h AND a.item < b.item AND a.ri <> b.ri
                 GROUP BY 1, 2 HAVING count(*) >= ?""", [lo, hi, min_shared])
         con.execute("DROP TABLE kept")
-        for lo, hi in self._slices(part_items):
+        for lo, hi in slices:
             cur = con.execute("""
                 SELECT p.a, p.b, ia.red, ib.red
                 FROM (SELECT * FROM pairs WHERE ra >= ? AND ra < ?) p

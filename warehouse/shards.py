@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from .corpus import memory_budget
 from .store import PER_DOC_TABLES, Warehouse
 
 SHARD_TABLES = PER_DOC_TABLES + ["documents", "ingest_log"]
@@ -114,7 +115,6 @@ class Loaded:
 
 def load_shards(wh: Warehouse, folder: str | Path) -> Loaded:
     """Store every shard under ``folder`` not yet in ``loaded_shards``, one transaction each."""
-    from .corpus import memory_budget
     out = Loaded()
     done = {r[0] for r in wh.con.execute("SELECT shard_id FROM loaded_shards").fetchall()}
     # DuckDB's cache held to the passes' budget: by default it keeps every page it wrote (2.3 GB

@@ -55,7 +55,8 @@ def _title(doc: Document) -> tuple[str | None, int, int]:
         if len(t) > 200:          # a title is short; a long block ends the title area
             break
         lead = _latin_letterhead(t)
-        lines.append((t[lead:], b.start + (len(b.text) - len(b.text.lstrip()) + lead if lead else 0), b.end))
+        start = b.start + len(b.text) - len(b.text.lstrip()) + lead if lead else b.start
+        lines.append((t[lead:], start, b.end))
         if re.search(r"(报告|结论表|评价表)$", t) or len(lines) >= 5:
             break
     for k, (t, _, _) in enumerate(lines):
